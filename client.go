@@ -51,7 +51,7 @@ type Client struct {
 	retry      RetryConfig
 	userAgent  string
 	jitter     func() float64 // in [0, 1); replaced in tests
-	guard      sendGuard
+	guards     []sendGuard
 }
 
 // RetryConfig sets how the client retries failed calls. The zero value of a
@@ -117,7 +117,7 @@ type settings struct {
 	logger     *slog.Logger
 	retry      RetryConfig
 	userAgent  string
-	guard      sendGuard
+	guards     []sendGuard
 }
 
 // WithBaseURL sets the API host, e.g. the URL of a whatsapptest.Server. A
@@ -162,7 +162,7 @@ func NewClient(token string, opts ...Option) *Client {
 		retry:      s.retry.withDefaults(),
 		logger:     s.logger,
 		jitter:     rand.Float64,
-		guard:      s.guard,
+		guards:     s.guards,
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)

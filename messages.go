@@ -220,8 +220,10 @@ type sendResponse struct {
 	} `json:"messages"`
 }
 
-// sendGuard is the hook WithGuard installs: it refuses a send that breaks a
-// rule, and learns whether an admitted send succeeded.
+// sendGuard is a pre-send check installed by an option (WithGuard, a
+// template registry, ...): reserve refuses a send that breaks a rule, or
+// admits it and returns done (or nil), which learns how the send went so a
+// failed send can give back what it reserved.
 type sendGuard interface {
 	reserve(ctx context.Context, phoneNumberID string, m *Message) (done func(*SendResult, error), err error)
 }
@@ -241,16 +243,34 @@ func (c *Client) Send(ctx context.Context, phoneNumberID string, m Message) (*Se
 	if err != nil {
 		return nil, err
 	}
-	if c.guard != nil {
-		done, err := c.guard.reserve(ctx, phoneNumberID, &m)
-		if err != nil {
-			return nil, err
-		}
-		res, err := c.send1(ctx, seg, &m)
-		done(res, err)
-		return res, err
+	if len(c.guards) > 0 {
+		return c.sendGuarded(ctx, phoneNumberID, seg, &m)
 	}
 	return c.send1(ctx, seg, &m)
+}
+
+// sendGuarded runs every installed guard before the send, and tells each
+// one that admitted the message how the send went.
+func (c *Client) sendGuarded(ctx context.Context, phoneNumberID, seg string, m *Message) (*SendResult, error) {
+	dones := make([]func(*SendResult, error), 0, len(c.guards))
+	finish := func(res *SendResult, err error) {
+		for i := len(dones) - 1; i >= 0; i-- {
+			dones[i](res, err)
+		}
+	}
+	for _, g := range c.guards {
+		done, err := g.reserve(ctx, phoneNumberID, m)
+		if err != nil {
+			finish(nil, err)
+			return nil, err
+		}
+		if done != nil {
+			dones = append(dones, done)
+		}
+	}
+	res, err := c.send1(ctx, seg, m)
+	finish(res, err)
+	return res, err
 }
 
 func (c *Client) send1(ctx context.Context, seg string, m *Message) (*SendResult, error) {

@@ -40,8 +40,9 @@ const (
 // Client calls the WhatsApp Business Cloud API. Create one with NewClient
 // and share it: it is safe for concurrent use, and holds the connection pool.
 type Client struct {
-	token      secret
-	authHeader secret
+	// creds is behind a pointer so that printing a Client (%v, %+v, %#v,
+	// a panic, a careless log) shows an address, never the token.
+	creds      *credentials
 	prefix     string // base URL + version + "/"
 	version    string
 	configErr  error
@@ -156,8 +157,7 @@ func NewClient(token string, opts ...Option) *Client {
 		}
 	}
 	c := &Client{
-		token:      secret(token),
-		authHeader: secret("Bearer " + token),
+		creds:      &credentials{token: secret(token), authHeader: secret("Bearer " + token)},
 		version:    s.version,
 		retry:      s.retry.withDefaults(),
 		logger:     s.logger,
@@ -210,6 +210,20 @@ func buildPrefix(base, version string) (string, error) {
 
 // APIVersion returns the Graph API version the client calls.
 func (c *Client) APIVersion() string { return c.version }
+
+// String describes the client without its token.
+func (c *Client) String() string { return "whatsapp.Client(" + c.prefix + ")" }
+
+// GoString describes the client without its token.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue describes the client without its token.
+func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+type credentials struct {
+	token      secret
+	authHeader secret
+}
 
 // secret is a string that never prints itself.
 type secret string
@@ -317,7 +331,7 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, *callSta
 	if c.configErr != nil {
 		return nil, nil, c.configErr
 	}
-	if c.token == "" {
+	if c.creds.token == "" {
 		return nil, nil, fmt.Errorf("whatsapp: no access token: %w", ErrUnauthorized)
 	}
 	if ctx == nil {
@@ -357,7 +371,7 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, *callSta
 		return nil, nil, fmt.Errorf("whatsapp: %s %s: %w", r.method, st.fullPath, err)
 	}
 	h := req.Header
-	h["Authorization"] = []string{string(c.authHeader)}
+	h["Authorization"] = []string{string(c.creds.authHeader)}
 	h["User-Agent"] = []string{c.userAgent}
 	h["Accept"] = []string{"application/json"}
 	if contentType != "" {
@@ -409,7 +423,7 @@ func (c *Client) apiError(status int, header http.Header, b []byte) *APIError {
 	}
 	// Defence in depth: should the platform ever echo the token, it must
 	// not reach an error string.
-	if tok := string(c.token); len(tok) >= 8 {
+	if tok := string(c.creds.token); len(tok) >= 8 {
 		e.Message = strings.ReplaceAll(e.Message, tok, "[REDACTED]")
 		e.Details = strings.ReplaceAll(e.Details, tok, "[REDACTED]")
 		e.UserMessage = strings.ReplaceAll(e.UserMessage, tok, "[REDACTED]")
@@ -421,7 +435,7 @@ func (c *Client) apiError(status int, header http.Header, b []byte) *APIError {
 // scrub removes the token from a transport error's text, should a custom
 // transport have put it there.
 func (c *Client) scrub(err error) error {
-	tok := string(c.token)
+	tok := string(c.creds.token)
 	if len(tok) < 8 || !strings.Contains(err.Error(), tok) {
 		return err
 	}

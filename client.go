@@ -157,12 +157,12 @@ func NewClient(token string, opts ...Option) *Client {
 		}
 	}
 	c := &Client{
-		creds:      &credentials{token: secret(token), authHeader: secret("Bearer " + token)},
-		version:    s.version,
-		retry:      s.retry.withDefaults(),
-		logger:     s.logger,
-		jitter:     rand.Float64,
-		guards:     s.guards,
+		creds:   &credentials{token: secret(token), authHeader: secret("Bearer " + token)},
+		version: s.version,
+		retry:   s.retry.withDefaults(),
+		logger:  s.logger,
+		jitter:  rand.Float64,
+		guards:  s.guards,
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)

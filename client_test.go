@@ -294,8 +294,8 @@ func TestAPIErrorFromResponse(t *testing.T) {
 	}
 	want := APIError{Code: 131047, Subcode: 2494010, Type: "OAuthException", Message: "(#131047) Re-engagement message",
 		Title: "Outside window", UserMessage: "Send a template",
-		Details:    "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
-		FBTraceID:  "AzYwXyZ", HTTPStatus: 400, Method: "POST", Path: "/v23.0/1055/messages"}
+		Details:   "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+		FBTraceID: "AzYwXyZ", HTTPStatus: 400, Method: "POST", Path: "/v23.0/1055/messages"}
 	if ae.Code != want.Code || ae.Subcode != want.Subcode || ae.Type != want.Type || ae.Message != want.Message ||
 		ae.Details != want.Details || ae.FBTraceID != want.FBTraceID || ae.HTTPStatus != want.HTTPStatus ||
 		ae.Method != want.Method || ae.Path != want.Path || ae.Title != want.Title || ae.UserMessage != want.UserMessage {

@@ -104,6 +104,25 @@ func testGolden(t testing.TB, name string, got []byte) {
 	testJSON(t, got, string(want))
 }
 
+// testSharedFile reads a file of the team's shared reference material
+// (../shared, beside the repository). Outside CI the test is skipped when
+// the material is absent (a user's clone); in CI (env CI set) it fails.
+func testSharedFile(t testing.TB, rel string) []byte {
+	t.Helper()
+	dir := os.Getenv("WHATSAPP_SHARED_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "shared")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("reference material missing in CI: %v", err)
+		}
+		t.Skipf("reference material ../shared/%s not found (it lives beside the repository in the team's checkout); skipping: %v", rel, err)
+	}
+	return b
+}
+
 // writeJSON answers with status and body.
 func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")

@@ -51,8 +51,10 @@ type Client struct {
 	logger     *slog.Logger
 	retry      RetryConfig
 	userAgent  string
-	jitter     func() float64 // in [0, 1); replaced in tests
-	guards     []sendGuard
+	// userAgentValue is the User-Agent header's value slice, shared.
+	userAgentValue []string
+	jitter         func() float64 // in [0, 1); replaced in tests
+	guards         []sendGuard
 }
 
 // RetryConfig sets how the client retries failed calls. The zero value of a
@@ -157,7 +159,7 @@ func NewClient(token string, opts ...Option) *Client {
 		}
 	}
 	c := &Client{
-		creds:   &credentials{token: secret(token), authHeader: secret("Bearer " + token)},
+		creds:   &credentials{token: secret(token), authValue: []string{"Bearer " + token}},
 		version: s.version,
 		retry:   s.retry.withDefaults(),
 		logger:  s.logger,
@@ -171,6 +173,7 @@ func NewClient(token string, opts ...Option) *Client {
 	if s.userAgent != "" {
 		c.userAgent = s.userAgent + " " + c.userAgent
 	}
+	c.userAgentValue = []string{c.userAgent}
 	if s.httpClient != nil {
 		hc := *s.httpClient
 		c.httpClient = &hc
@@ -221,8 +224,10 @@ func (c *Client) GoString() string { return c.String() }
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 type credentials struct {
-	token      secret
-	authHeader secret
+	token secret
+	// authValue is the Authorization header's value slice, built once and
+	// shared by every request (the transport never modifies it).
+	authValue []string
 }
 
 // secret is a string that never prints itself.
@@ -371,10 +376,14 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, *callSta
 		return nil, nil, fmt.Errorf("whatsapp: %s %s: %w", r.method, st.fullPath, err)
 	}
 	h := req.Header
-	h["Authorization"] = []string{string(c.creds.authHeader)}
-	h["User-Agent"] = []string{c.userAgent}
-	h["Accept"] = []string{"application/json"}
-	if contentType != "" {
+	h["Authorization"] = c.creds.authValue
+	h["User-Agent"] = c.userAgentValue
+	h["Accept"] = jsonValue
+	switch contentType {
+	case "":
+	case "application/json":
+		h["Content-Type"] = jsonValue
+	default:
 		h["Content-Type"] = []string{contentType}
 	}
 
@@ -667,6 +676,9 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// jsonValue is the shared header value "application/json".
+var jsonValue = []string{"application/json"}
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 

@@ -284,6 +284,14 @@ type request struct {
 	// idempotent overrides the method's own idempotency for the retry
 	// policy: true lets 5xx and transport errors be retried.
 	idempotent bool
+	// noRetry forbids any retry: the body can be sent only once (a
+	// caller's stream that cannot be rewound).
+	noRetry bool
+	// accept replaces the default Accept header (media downloads).
+	accept string
+	// errorBody, when set, receives the bounded body of an error response,
+	// for endpoints whose failures carry partial results (block_users).
+	errorBody *[]byte
 }
 
 // callState carries one call's retry bookkeeping between checkRetry and
@@ -379,6 +387,9 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, *callSta
 	h["Authorization"] = c.creds.authValue
 	h["User-Agent"] = c.userAgentValue
 	h["Accept"] = jsonValue
+	if r.accept != "" {
+		h["Accept"] = []string{r.accept}
+	}
 	switch contentType {
 	case "":
 	case "application/json":
@@ -407,6 +418,14 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, *callSta
 			}
 			return nil, st, fmt.Errorf("whatsapp: %s %s: %w", r.method, st.fullPath, ctxErr)
 		}
+		if r.absoluteURL != "" {
+			// A media URL carries signed query parameters: keep them out
+			// of the error text.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = &url.Error{Op: ue.Op, URL: st.fullPath, Err: ue.Err}
+			}
+		}
 		return nil, st, fmt.Errorf("whatsapp: %s %s: %w", r.method, st.fullPath, c.scrub(err))
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -414,9 +433,14 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, *callSta
 	}
 	defer resp.Body.Close()
 	apiErr := st.apiErr
-	if apiErr == nil {
+	if apiErr == nil || r.errorBody != nil {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		apiErr = c.apiError(resp.StatusCode, resp.Header, b)
+		if apiErr == nil {
+			apiErr = c.apiError(resp.StatusCode, resp.Header, b)
+		}
+		if r.errorBody != nil {
+			*r.errorBody = b
+		}
 	}
 	apiErr.Method, apiErr.Path = r.method, st.fullPath
 	return nil, st, apiErr
@@ -499,6 +523,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	if retry && st.attempts >= c.retry.MaxAttempts {
 		retry, reason = false, "attempts exhausted: "+reason
+	}
+	if retry && st.req.noRetry {
+		retry, reason = false, "request body cannot be sent twice: "+reason
 	}
 	level := slog.LevelDebug
 	msg := "whatsapp: not retrying"

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/wacloud/whatsapp/internal/oapi"
 )
 
 // retryTestServer answers each attempt with the next scripted response and
@@ -307,6 +309,8 @@ func TestAPIErrorFromResponse(t *testing.T) {
 	if ae.RetryClass() != RetryNever {
 		t.Errorf("RetryClass = %v", ae.RetryClass())
 	}
+	// The fixture is the shape Meta's OpenAPI file gives for errors.
+	oapi.Load(t).CheckSchema(t, "GraphAPIError", []byte(graphErr(131047, false)))
 	wantMsg := "whatsapp: POST /v23.0/1055/messages: 400 (#131047) Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number."
 	if err.Error() != wantMsg {
 		t.Errorf("Error() =\n%q\nwant\n%q", err.Error(), wantMsg)

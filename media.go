@@ -692,21 +692,21 @@ func (c *Client) download(ctx context.Context, rawURL string, w io.Writer, o *Do
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
-// copyMedia copies at most max bytes from r to w and h, and fails with
+// copyMedia copies at most limit bytes from r to w and h, and fails with
 // ErrMediaTooLarge if r has more.
-func copyMedia(w io.Writer, h hash.Hash, r io.Reader, max int64) (int64, error) {
+func copyMedia(w io.Writer, h hash.Hash, r io.Reader, limit int64) (int64, error) {
 	bp := copyBufPool.Get().(*[]byte)
 	defer copyBufPool.Put(bp)
 	buf := *bp
 	var n int64
 	for {
-		if n == max {
+		if n == limit {
 			// One more byte means the file is over the cap.
 			var one [1]byte
 			k, err := io.ReadFull(r, one[:])
 			if k > 0 {
 				return n, &ValidationError{Field: "file", Reason: "is over the download's MaxSize " +
-					strconv.FormatInt(max, 10), Err: ErrMediaTooLarge}
+					strconv.FormatInt(limit, 10), Err: ErrMediaTooLarge}
 			}
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
 				return n, nil
@@ -714,7 +714,7 @@ func copyMedia(w io.Writer, h hash.Hash, r io.Reader, max int64) (int64, error) 
 			return n, err
 		}
 		p := buf
-		if room := max - n; int64(len(p)) > room {
+		if room := limit - n; int64(len(p)) > room {
 			p = p[:room]
 		}
 		k, rerr := r.Read(p)

@@ -1,0 +1,36 @@
+package whatsapp_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/wacloud/whatsapp"
+)
+
+func ExampleWindow() {
+	var w whatsapp.Window
+	w = w.Record(time.Date(2025, 3, 3, 17, 5, 0, 0, time.UTC))  // the customer answers
+	w = w.Record(time.Date(2025, 3, 3, 20, 31, 0, 0, time.UTC)) // and writes again
+	w = w.Record(time.Date(2025, 3, 3, 18, 0, 0, 0, time.UTC))  // a late webhook: no effect
+
+	fmt.Println("closes at:", w.ClosesAt().Format("Jan 2 15:04"))
+	fmt.Println("open next day 13:50:", w.IsOpen(time.Date(2025, 3, 4, 13, 50, 0, 0, time.UTC)))
+	fmt.Println("open next day 20:31:", w.IsOpen(time.Date(2025, 3, 4, 20, 31, 0, 0, time.UTC)))
+	// Output:
+	// closes at: Mar 4 20:31
+	// open next day 13:50: true
+	// open next day 20:31: false
+}
+
+func ExampleFreeEntryPoint() {
+	ad := time.Date(2025, 3, 3, 10, 0, 0, 0, time.UTC) // the user arrives from an ad
+	var f whatsapp.FreeEntryPoint
+	f = f.RecordReferral(ad)
+	reply := ad.Add(2 * time.Hour)
+	fmt.Println("reply opens the window:", f.Eligible(reply))
+	f = f.RecordReply(reply)
+	fmt.Println("free until:", f.ClosesAt().Format("Jan 2 15:04"))
+	// Output:
+	// reply opens the window: true
+	// free until: Mar 6 12:00
+}

@@ -34,3 +34,27 @@ func ExampleFreeEntryPoint() {
 	// reply opens the window: true
 	// free until: Mar 6 12:00
 }
+
+func ExampleTemplateHealth() {
+	paused := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	h := whatsapp.TemplateHealthOf([]whatsapp.TemplateHealthEvent{
+		{Event: "PAUSED", Detail: "FIRST_PAUSE", At: paused},
+	})
+	retryAt, err := h.Check(paused.Add(time.Hour))
+	fmt.Println(err, "until", retryAt.Format("15:04"))
+
+	_, err = h.Check(paused.Add(3 * time.Hour))
+	fmt.Println("after 3 hours:", err)
+	// Output:
+	// whatsapp: template paused until 12:00
+	// after 3 hours: <nil>
+}
+
+func ExampleTier_ScaleUp() {
+	tier := whatsapp.ParseTier("TIER_2K")
+	limit, _ := tier.Limit()
+	next, ok := tier.ScaleUp(whatsapp.QualityGreen, 1200) // 1,200 unique users on the busiest day of the week
+	fmt.Println(limit, next, ok)
+	// Output:
+	// 2000 TIER_10K true
+}

@@ -58,3 +58,16 @@ func ExampleTier_ScaleUp() {
 	// Output:
 	// 2000 TIER_10K true
 }
+
+func ExamplePriceMessage() {
+	userWrote := time.Date(2025, 3, 3, 20, 31, 0, 0, time.UTC)
+	w := whatsapp.Window{}.Record(userWrote)
+	tmpl := whatsapp.Template{Name: "ticket_update", Language: "en_US"}
+
+	next := userWrote.Add(17 * time.Hour)
+	fmt.Printf("%+v\n", whatsapp.PriceMessage(tmpl, "UTILITY", w, whatsapp.FreeEntryPoint{}, next))
+	fmt.Printf("%+v\n", whatsapp.PriceMessage(tmpl, "MARKETING", w, whatsapp.FreeEntryPoint{}, next))
+	// Output:
+	// {Category:utility Type:free_customer_service Billable:false}
+	// {Category:marketing Type:regular Billable:true}
+}

@@ -201,6 +201,13 @@ func TestUploadMedia(t *testing.T) {
 			if got == nil {
 				t.Fatal("no upload received")
 			}
+			if spec := mediaTestSpec(t); spec != nil {
+				form := map[string]any{"file": "(binary)"}
+				for k, v := range got.fields {
+					form[k] = v
+				}
+				spec.CheckRequest(t, http.MethodPost, "/v23.0/1055/media", form)
+			}
 			if got.fields["messaging_product"] != "whatsapp" || got.fields["type"] != tc.wantType {
 				t.Errorf("form fields = %v, want messaging_product=whatsapp type=%s", got.fields, tc.wantType)
 			}

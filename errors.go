@@ -50,6 +50,13 @@ var (
 	// ErrTemplateDisabled: the template is disabled for low quality (132016).
 	ErrTemplateDisabled = errors.New("whatsapp: template disabled")
 
+	// ErrTemplateContent: a template definition breaks a content rule: too
+	// long, a malformed header, body or footer, a variable at the start or
+	// end, too many variables for its length (2388040, 2388047, 2388072,
+	// 2388073, 2388293, 2388299), or a local check of the same rules
+	// (MessageTemplate.Validate).
+	ErrTemplateContent = errors.New("whatsapp: template content breaks a rule")
+
 	// ErrMarketingOptOut: the user stopped marketing messages from this
 	// business (131050).
 	ErrMarketingOptOut = errors.New("whatsapp: user opted out of marketing messages")
@@ -225,15 +232,15 @@ var codeTable = []ErrorCode{
 	{Code: 2388012, Name: "phone number migration error", Retry: RetryNever},
 	{Code: 2388019, Name: "template count limit reached", Retry: RetryNever, Hint: "delete unused templates"},
 	{Code: 2388039, Name: "template cannot be edited now", Retry: RetryAfterWait, Wait: 24 * time.Hour, Hint: "the template is in review or its edit quota is used: retry after review"},
-	{Code: 2388040, Name: "template text too long", Retry: RetryNever, Hint: "shorten the template"},
-	{Code: 2388047, Name: "template header malformed", Retry: RetryNever, Hint: "fix the header"},
-	{Code: 2388072, Name: "template body malformed", Retry: RetryNever, Hint: "fix the body"},
-	{Code: 2388073, Name: "template footer malformed", Retry: RetryNever, Hint: "fix the footer"},
+	{Code: 2388040, Name: "template text too long", Retry: RetryNever, Hint: "shorten the template", sentinel: ErrTemplateContent},
+	{Code: 2388047, Name: "template header malformed", Retry: RetryNever, Hint: "fix the header", sentinel: ErrTemplateContent},
+	{Code: 2388072, Name: "template body malformed", Retry: RetryNever, Hint: "fix the body", sentinel: ErrTemplateContent},
+	{Code: 2388073, Name: "template footer malformed", Retry: RetryNever, Hint: "fix the footer", sentinel: ErrTemplateContent},
 	{Code: 2388091, Name: "phone number migration error", Retry: RetryNever},
 	{Code: 2388093, Name: "phone number migration error", Retry: RetryNever},
 	{Code: 2388103, Name: "phone number migration error", Retry: RetryNever},
-	{Code: 2388293, Name: "too many template variables for the text length", Retry: RetryNever, Hint: "add text or remove variables"},
-	{Code: 2388299, Name: "template variable at start or end", Retry: RetryNever, Hint: "move the variable away from the start and end"},
+	{Code: 2388293, Name: "too many template variables for the text length", Retry: RetryNever, Hint: "add text or remove variables", sentinel: ErrTemplateContent},
+	{Code: 2388299, Name: "template variable at start or end", Retry: RetryNever, Hint: "move the variable away from the start and end", sentinel: ErrTemplateContent},
 	{Code: 2494100, Name: "phone number in maintenance mode", Retry: RetryAfterWait, Wait: 5 * time.Minute, Hint: "retry in a few minutes"},
 	{Code: 2593107, Name: "coexistence sync called too often", Retry: RetryNever, Hint: "re-onboard"},
 	{Code: 2593108, Name: "coexistence sync called after 24 hours", Retry: RetryNever, Hint: "re-onboard"},

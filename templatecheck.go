@@ -105,6 +105,7 @@ func (t *MessageTemplate) validate(edit bool) error {
 		return contentError(invalid("message_send_ttl_seconds", "must not be negative", t.MessageSendTTLSeconds), "template.ttl")
 	}
 	v := templateCheck{t: t, named: t.named(), auth: t.Category.is(TemplateCategoryAuthentication)}
+	v.anyNamed, v.anyPositional = variableStyles(t.Components)
 	return v.components("components", t.Components, false)
 }
 
@@ -131,8 +132,9 @@ func ruleError(field, reason string, value any, rule string) *ValidationError {
 type templateCheck struct {
 	t           *MessageTemplate
 	named, auth bool
-	// sawNamed, sawPositional: which variable styles the template used.
-	sawNamed, sawPositional bool
+	// anyNamed, anyPositional: which variable styles the template's
+	// header and body texts use.
+	anyNamed, anyPositional bool
 	vars                    []Variable // scratch
 }
 
@@ -482,8 +484,10 @@ func (v *templateCheck) variables(f string, c *MessageTemplateComponent, body bo
 	maxIndex := 0
 	for i, x := range vars {
 		if x.Named() {
-			v.sawNamed = true
 			if !v.named {
+				if v.anyPositional {
+					return ruleError(tf, "a template uses positional or named variables, not both", c.Text, "template.variable.mixed")
+				}
 				return ruleError(tf, "{{"+x.Name+"}} is named: set parameter_format to NAMED", c.Text, "template.variable.format")
 			}
 			if err := checkParamName(tf, x.Name); err != nil {
@@ -495,14 +499,13 @@ func (v *templateCheck) variables(f string, c *MessageTemplateComponent, body bo
 				}
 			}
 		} else {
-			v.sawPositional = true
 			if v.named {
+				if v.anyNamed {
+					return ruleError(tf, "a template uses positional or named variables, not both", c.Text, "template.variable.mixed")
+				}
 				return ruleError(tf, "{{"+x.Name+"}} is positional but parameter_format is NAMED", c.Text, "template.variable.format")
 			}
 			maxIndex = max(maxIndex, x.Index)
-		}
-		if v.sawNamed && v.sawPositional {
-			return ruleError(tf, "a template uses positional or named variables, not both", c.Text, "template.variable.mixed")
 		}
 		if body && i > 0 && strings.TrimFunc(c.Text[vars[i-1].End:x.Start], unicode.IsSpace) == "" {
 			return ruleError(tf, "variables {{"+vars[i-1].Name+"}} and {{"+x.Name+"}} are adjacent: put text between them", c.Text, "template.variable.adjacent")
@@ -532,6 +535,28 @@ func (v *templateCheck) variables(f string, c *MessageTemplateComponent, body bo
 	return v.examples(f, c, vars, maxIndex, body)
 }
 
+// variableStyles reports whether the header and body texts (carousel
+// cards included) use named and positional variables. Malformed
+// placeholders are skipped: the component checks report them.
+func variableStyles(cs []MessageTemplateComponent) (named, positional bool) {
+	for i := range cs {
+		c := &cs[i]
+		if c.Type.is(HeaderComponent) || c.Type.is(BodyComponent) {
+			var buf [8]Variable
+			vars, _ := appendVariables(buf[:0], c.Text, "")
+			for _, x := range vars {
+				named = named || x.Named()
+				positional = positional || !x.Named()
+			}
+		}
+		for _, card := range c.Cards {
+			n, p := variableStyles(card.Components)
+			named, positional = named || n, positional || p
+		}
+	}
+	return named, positional
+}
+
 // examples checks that each variable has one sample and that no sample is
 // extra.
 func (v *templateCheck) examples(f string, c *MessageTemplateComponent, vars []Variable, maxIndex int, body bool) error {
@@ -559,7 +584,7 @@ func (v *templateCheck) examples(f string, c *MessageTemplateComponent, vars []V
 		if len(positional) > 0 || rows > 0 {
 			return ruleError(join(ef, posName), "a NAMED template gives its samples in "+namedName, nil, "template.variable.example")
 		}
-		for i, x := range vars {
+		for _, x := range vars {
 			found := false
 			for _, s := range named {
 				if s.ParamName == x.Name {
@@ -572,7 +597,6 @@ func (v *templateCheck) examples(f string, c *MessageTemplateComponent, vars []V
 			if !found {
 				return ruleError(join(ef, namedName), "no sample for {{"+x.Name+"}}", nil, "template.variable.example")
 			}
-			_ = i
 		}
 		for i, s := range named {
 			if !hasPlaceholder(c.Text, s.ParamName) {

@@ -8,12 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/wacloud/whatsapp/internal/oapi"
 )
 
 const templatesWABA = "102290129340398"
@@ -571,5 +574,66 @@ func TestDeleteTemplatesRefusedLocally(t *testing.T) {
 	})
 	if err := c2.DeleteTemplatesByID(ctx, templatesWABA, ids(100)); err != nil {
 		t.Errorf("100 ids: %v", err)
+	}
+}
+
+// TestTemplateBodiesAgainstOpenAPI checks the golden create and edit
+// requests, a list response and sends built by MessageTemplate.Build
+// against Meta's OpenAPI description.
+func TestTemplateBodiesAgainstOpenAPI(t *testing.T) {
+	spec := oapi.Load(t)
+	createPath := "/v23.0/" + templatesWABA + "/message_templates"
+	files, err := filepath.Glob(filepath.Join("testdata", "templates", "create_*.json"))
+	if err != nil || len(files) < 12 {
+		t.Fatalf("golden create requests: %d files, %v", len(files), err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec.CheckRequest(t, http.MethodPost, createPath, b)
+	}
+	edit, err := os.ReadFile(filepath.Join("testdata", "templates", "edit.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.CheckRequestOp(t, "editTemplate", edit)
+	spec.CheckResponse(t, http.MethodGet, createPath, 200,
+		`{"data":[{"id":"1","name":"a","language":"en_US","status":"APPROVED","category":"UTILITY","components":[{"type":"BODY","text":"Hi {{1}}, bye."}]}],"paging":{"cursors":{"before":"B","after":"A"}}}`)
+
+	// Sends built from definitions.
+	img := ImageParameter(Image{ID: "1234"})
+	for name, build := range map[string]func() (Template, error){
+		"positional": func() (Template, error) {
+			def := templatesTicket()
+			return def.Build(TemplateValues{HeaderText: "#1", Body: []string{"#4512", "25 November"}, URLSuffix: map[int]string{0: "4512"}})
+		},
+		"named": func() (Template, error) {
+			def := templatesNamed()
+			return def.Build(TemplateValues{Named: map[string]string{"first_name": "Ana", "order_id": "42"}, HeaderMedia: &img})
+		},
+		"authentication": func() (Template, error) {
+			def := templatesAuth()
+			return def.Build(TemplateValues{Code: "318249"})
+		},
+	} {
+		tpl, err := build()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b, err := json.Marshal(Message{To: "+15551234567", Content: tpl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec.CheckRequest(t, http.MethodPost, "/v23.0/1055/messages", b)
+	}
+
+	// Bodies the spec must refuse, so this test can fail.
+	if err := spec.ValidateRequest(http.MethodPost, createPath, `{"name":"x","language":"en_US","category":"UTILITY","components":"BODY"}`); err == nil {
+		t.Error("the spec accepted components as a string")
+	}
+	if err := spec.ValidateRequest(http.MethodPost, createPath, `{"name":7,"language":"en_US","category":"UTILITY","components":[]}`); err == nil {
+		t.Error("the spec accepted a numeric name")
 	}
 }

@@ -446,26 +446,6 @@ func TestBudgetCancel(t *testing.T) {
 	}
 }
 
-func TestFrequency(t *testing.T) {
-	var f frequency
-	week := 7 * 24 * time.Hour
-	for i := 0; i < 2; i++ {
-		ok, _, at := f.check(rulesT0.Add(time.Duration(i)*time.Hour), 2, week)
-		if !ok {
-			t.Fatalf("send %d refused", i+1)
-		}
-		f.commit(at)
-	}
-	ok, retryAt, _ := f.check(rulesT0.Add(2*time.Hour), 2, week)
-	if ok || !retryAt.Equal(rulesT0.Add(week)) {
-		t.Fatalf("third send: ok=%v retryAt=%v", ok, retryAt)
-	}
-	f.cancel(rulesT0)
-	if ok, _, _ := f.check(rulesT0.Add(2*time.Hour), 2, week); !ok {
-		t.Fatal("refused after a cancel")
-	}
-}
-
 // BenchmarkLimiterAccuracy reports the admitted rate when 1,000 msg/s are
 // offered for 60 s of fake time against 80 mps, and when one pair is
 // flooded for 10 hours, as a fraction of the limit (1 = exact).

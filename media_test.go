@@ -777,11 +777,15 @@ func TestDownloadAllowedHosts(t *testing.T) {
 	if _, err := c.Download(context.Background(), cdn.URL+"/m?sig=1", &buf, nil); !errors.Is(err, ErrMediaHostNotAllowed) {
 		t.Fatalf("without AllowedHosts: err = %v", err)
 	}
-	if _, err := c.Download(context.Background(), cdn.URL+"/m?sig=1", &buf, &DownloadOptions{AllowedHosts: []string{host}}); err != nil {
+	res, err := c.Download(context.Background(), cdn.URL+"/m?sig=1", &buf, &DownloadOptions{AllowedHosts: []string{host}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if gotAuth != "Bearer test-token" || buf.String() != "from the cdn" {
 		t.Errorf("auth %q body %q", gotAuth, buf.String())
+	}
+	if res.Size != 12 || res.SHA256 != "" {
+		t.Errorf("result %+v, want 12 bytes and no hash (none to check)", res)
 	}
 }
 

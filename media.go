@@ -339,11 +339,11 @@ func (r sizedUploadReader) Len() int {
 
 func (r *uploadReader) Read(p []byte) (int, error) {
 	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed.Load() {
 		return 0, errUploadClosed
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	switch {
 	case r.gen == 0:
 		if s.claimed {

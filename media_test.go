@@ -889,3 +889,65 @@ func TestDownloadMediaConstantMemory(t *testing.T) {
 	}
 	t.Logf("allocated %d bytes to download %d", alloc, size)
 }
+
+// TestDownloadRedirectDropsToken: a media URL that redirects to another
+// host does not take the access token along (net/http drops Authorization
+// on a redirect to a different domain; this pins that behaviour).
+func TestDownloadRedirectDropsToken(t *testing.T) {
+	var gotAuth atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth.Store(r.Header.Get("Authorization"))
+		io.WriteString(w, "elsewhere")
+	}))
+	defer other.Close()
+	// Same port, other host name: "localhost" instead of "127.0.0.1".
+	target := strings.Replace(other.URL, "127.0.0.1", "localhost", 1) + "/x"
+	c, mux := testSetup(t)
+	mux.HandleFunc("/cdn/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target, http.StatusFound)
+	})
+	var buf bytes.Buffer
+	_, err := c.Download(context.Background(), strings.TrimSuffix(c.prefix, "v23.0/")+"cdn/moved", &buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth, _ := gotAuth.Load().(string); auth != "" || buf.String() != "elsewhere" {
+		t.Errorf("redirected request carried Authorization %q (body %q)", auth, buf.String())
+	}
+}
+
+// TestUploadMediaCanceled: cancelling the context mid-stream stops the
+// upload with the context's error.
+func TestUploadMediaCanceled(t *testing.T) {
+	c, mux := testSetup(t)
+	mux.HandleFunc("/v23.0/1055/media", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		writeJSON(w, 200, `{"id":"1"}`)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := &mediaTestCancelReader{r: &mediaTestPattern{n: 50 << 20}, after: 1 << 20, cancel: cancel}
+	_, err := c.UploadMedia(ctx, "1055", mediaTestOnlyReader{src}, UploadOptions{MIMEType: "application/pdf"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n := src.n.Load(); n >= 50<<20 {
+		t.Errorf("the whole file was read (%d bytes) despite the cancel", n)
+	}
+}
+
+// mediaTestCancelReader cancels a context after `after` bytes.
+type mediaTestCancelReader struct {
+	r      io.Reader
+	n      atomic.Int64
+	after  int64
+	cancel func()
+}
+
+func (c *mediaTestCancelReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	if c.n.Add(int64(k)) >= c.after {
+		c.cancel()
+	}
+	return k, err
+}

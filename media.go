@@ -138,7 +138,8 @@ type mediaUploadResponse struct {
 // *ValidationError matching ErrUnsupportedMediaType or ErrMediaTooLarge
 // says what is wrong. When the size is not known, the bytes are counted
 // while streaming and the upload is aborted with the same error as soon as
-// the cap is passed. UploadMedia never reads r after it returns.
+// the cap is passed. UploadMedia does not read r after it returns (a Read
+// already in progress when the context is cancelled completes).
 //
 // A reader that is an io.Seeker is rewound when the call is retried (after
 // HTTP 429, say); any other reader is sent once, and the call is not

@@ -434,20 +434,26 @@ type componentsEvent struct {
 
 // applyComponents records an edit: the body, text header, footer and
 // buttons the event reports replace the known ones, and the send checks
-// follow the new text.
+// follow the new text. The event reports only URL and phone number
+// buttons and no media header, so what it cannot tell (button positions,
+// a header of a template never synced) is no longer checked on sends.
 func (r *TemplateRegistry) applyComponents(ev componentsEvent) {
 	k := registryKey{ev.WABAID, ev.Name, NormalizeLanguage(ev.Language)}
 	r.update(k, ev.TemplateID, func(t *MessageTemplate, e *registryEntry) {
+		known := len(t.Components) > 0
+		looseButtons := !known && len(ev.Buttons) > 0
 		comps := make([]MessageTemplateComponent, 0, len(t.Components)+3)
 		var header, body, footer, buttons bool
 		for _, c := range t.Components {
 			switch {
-			case c.Type.is(HeaderComponent) && (c.Format == "" || c.Format.is(HeaderFormatText)):
+			case c.Type.is(HeaderComponent):
 				header = true
-				if ev.Header == "" {
-					continue // the text header was removed
+				if c.Format == "" || c.Format.is(HeaderFormatText) {
+					if ev.Header == "" {
+						continue // the text header was removed
+					}
+					c.Text, c.Example = ev.Header, TemplateExample{}
 				}
-				c.Text, c.Example = ev.Header, TemplateExample{}
 			case c.Type.is(BodyComponent):
 				body = true
 				c.Text, c.Example = ev.Body, TemplateExample{}
@@ -459,8 +465,9 @@ func (r *TemplateRegistry) applyComponents(ev componentsEvent) {
 				c.Text = ev.Footer
 			case c.Type.is(ButtonsComponent):
 				buttons = true
-				if len(ev.Buttons) > 0 {
-					c.Buttons = ev.Buttons
+				var ok bool
+				if c.Buttons, ok = mergeEventButtons(c.Buttons, ev.Buttons); !ok {
+					looseButtons = true
 				}
 			}
 			comps = append(comps, c)
@@ -476,13 +483,55 @@ func (r *TemplateRegistry) applyComponents(ev componentsEvent) {
 		}
 		if !buttons && len(ev.Buttons) > 0 {
 			comps = append(comps, MessageTemplateComponent{Type: ButtonsComponent, Buttons: ev.Buttons})
+			looseButtons = true // quick replies and other buttons are not reported
 		}
 		t.Components = comps
 		e.shape = nil
 		if s, err := compileShape(t); err == nil {
+			s.looseHeader = !known && ev.Header == ""
+			s.looseButtons = looseButtons
 			e.shape = s
 		}
 	})
+}
+
+// mergeEventButtons updates the URL and phone number buttons of known, in
+// order, from the ones an edit event reports. It reports false when the
+// two do not line up (another number or kind of such buttons), and then
+// returns the event's buttons after the others.
+func mergeEventButtons(known, event []MessageTemplateButton) ([]MessageTemplateButton, bool) {
+	out := make([]MessageTemplateButton, len(known))
+	copy(out, known)
+	n := 0
+	for i := range out {
+		b := &out[i]
+		if !b.Type.is(ButtonTypeURL) && !b.Type.is(ButtonTypePhoneNumber) {
+			continue
+		}
+		if n >= len(event) || !b.Type.is(event[n].Type) {
+			return mergeFallback(known, event), false
+		}
+		e := event[n]
+		n++
+		if b.URL != e.URL {
+			b.Example = nil
+		}
+		b.Text, b.URL, b.PhoneNumber = e.Text, e.URL, e.PhoneNumber
+	}
+	if n != len(event) {
+		return mergeFallback(known, event), false
+	}
+	return out, true
+}
+
+func mergeFallback(known, event []MessageTemplateButton) []MessageTemplateButton {
+	out := make([]MessageTemplateButton, 0, len(known)+len(event))
+	for _, b := range known {
+		if !b.Type.is(ButtonTypeURL) && !b.Type.is(ButtonTypePhoneNumber) {
+			out = append(out, b)
+		}
+	}
+	return append(out, event...)
 }
 
 // clone returns a deep copy of t, so a caller cannot change what the
@@ -544,4 +593,71 @@ func cloneRaw(m map[string]json.RawMessage) map[string]json.RawMessage {
 		out[k] = append(json.RawMessage(nil), v...)
 	}
 	return out
+}
+
+// ApplyNotification records the template events of a webhook
+// notification: status updates (approved, rejected, paused, disabled,
+// reinstated, archived, deleted, ...), quality updates, category updates
+// and component updates, each for the account of its entry. Other changes
+// are ignored. It returns how many template events it applied.
+func (r *TemplateRegistry) ApplyNotification(n *Notification) int {
+	if n == nil {
+		return 0
+	}
+	applied := 0
+	for i := range n.Entries {
+		for j := range n.Entries[i].Changes {
+			if r.ApplyChange(&n.Entries[i].Changes[j]) {
+				applied++
+			}
+		}
+	}
+	return applied
+}
+
+// ApplyChange records one webhook change if it is a template event (see
+// ApplyNotification), and reports whether it was one. The change's WABAID
+// says which account the template belongs to.
+func (r *TemplateRegistry) ApplyChange(c *Change) bool {
+	if c == nil {
+		return false
+	}
+	waba := c.WABAID
+	switch {
+	case c.TemplateStatus != nil:
+		u := c.TemplateStatus
+		if u.WABAID != "" {
+			waba = u.WABAID
+		}
+		r.applyStatus(templateStatusEvent{WABAID: waba, TemplateID: u.TemplateID, Name: u.TemplateName,
+			Language: u.TemplateLanguage, Event: TemplateStatus(u.Event), Category: TemplateCategory(u.TemplateCategory),
+			Reason: RejectedReason(u.Reason)})
+	case c.TemplateQuality != nil:
+		u := c.TemplateQuality
+		if u.WABAID != "" {
+			waba = u.WABAID
+		}
+		r.applyQuality(waba, u.TemplateID, u.TemplateName, u.TemplateLanguage, TemplateQualityRating(u.NewQualityScore))
+	case c.TemplateCategory != nil:
+		u := c.TemplateCategory
+		if u.WABAID != "" {
+			waba = u.WABAID
+		}
+		r.applyCategory(waba, u.TemplateID, u.TemplateName, u.TemplateLanguage,
+			TemplateCategory(u.PreviousCategory), TemplateCategory(u.NewCategory), TemplateCategory(u.CorrectCategory))
+	case c.TemplateComponents != nil:
+		u := c.TemplateComponents
+		if u.WABAID != "" {
+			waba = u.WABAID
+		}
+		ev := componentsEvent{WABAID: waba, TemplateID: u.TemplateID, Name: u.TemplateName, Language: u.TemplateLanguage,
+			Header: u.Header, Body: u.Body, Footer: u.Footer}
+		for _, b := range u.Buttons {
+			ev.Buttons = append(ev.Buttons, MessageTemplateButton{Type: ButtonType(b.Type), Text: b.Text, URL: b.URL, PhoneNumber: b.PhoneNumber})
+		}
+		r.applyComponents(ev)
+	default:
+		return false
+	}
+	return true
 }

@@ -331,6 +331,10 @@ type templateShape struct {
 	offerExp bool // ...that shows its expiry
 	carousel bool
 	cards    []*templateShape
+	// looseHeader, looseButtons: the definition is known only in part (from
+	// an edit webhook), so sends are not checked against its header or its
+	// buttons.
+	looseHeader, looseButtons bool
 }
 
 type buttonShape struct {
@@ -749,6 +753,9 @@ func (s *templateShape) checkComponents(f string, comps []TemplateComponent) err
 		switch c.Type {
 		case ComponentHeader:
 			header = true
+			if s.looseHeader {
+				continue
+			}
 			if err := s.checkHeader(pf, c.Parameters); err != nil {
 				return err
 			}
@@ -758,7 +765,10 @@ func (s *templateShape) checkComponents(f string, comps []TemplateComponent) err
 				return err
 			}
 		case ComponentButton:
-			if c.Index < 0 || c.Index >= len(s.buttons) {
+			if s.looseButtons {
+				continue
+			}
+			if c.Index < 0 || c.Index >= len(s.buttons) || c.Index >= len(buttons) {
 				return paramsError(join(cf, "index"), "the template has no button at index "+strconv.Itoa(c.Index), "template.params.count")
 			}
 			buttons[c.Index] = true
@@ -786,7 +796,7 @@ func (s *templateShape) checkComponents(f string, comps []TemplateComponent) err
 			for k := range c.Cards {
 				card := &c.Cards[k]
 				kf := index(join(cf, "cards"), k)
-				if card.CardIndex < 0 || card.CardIndex >= len(s.cards) || seen[card.CardIndex] {
+				if card.CardIndex < 0 || card.CardIndex >= len(s.cards) || card.CardIndex >= len(seen) || seen[card.CardIndex] {
 					return paramsError(join(kf, "card_index"), "no such card, or filled twice", "template.params.count")
 				}
 				seen[card.CardIndex] = true
@@ -800,7 +810,7 @@ func (s *templateShape) checkComponents(f string, comps []TemplateComponent) err
 			}
 		}
 	}
-	if !header && s.header != "" && (len(s.headerV) > 0 || !s.header.is(HeaderFormatText)) {
+	if !header && !s.looseHeader && s.header != "" && (len(s.headerV) > 0 || !s.header.is(HeaderFormatText)) {
 		return paramsError(f, "the template's "+string(s.header)+" header needs a parameter", "template.params.missing")
 	}
 	if !body && len(s.bodyV) > 0 {
@@ -810,7 +820,7 @@ func (s *templateShape) checkComponents(f string, comps []TemplateComponent) err
 		return paramsError(f, "an authentication template's body takes the code", "template.params.missing")
 	}
 	for j, b := range s.buttons {
-		if !buttons[j] && (b.urlVar || b.typ.is(ButtonTypeOTP)) {
+		if !s.looseButtons && (j >= len(buttons) || !buttons[j]) && (b.urlVar || b.typ.is(ButtonTypeOTP)) {
 			return paramsError(f, "button "+strconv.Itoa(j)+" needs a parameter", "template.params.missing")
 		}
 	}

@@ -33,6 +33,9 @@ type jsonReader struct {
 	pos   int
 	depth int
 	err   *ParseError
+	// kept is set by a decoder that succeeded but also kept the raw value
+	// in Extra (an array with an element it could not type).
+	kept bool
 }
 
 func (r *jsonReader) fail(reason string) {
@@ -85,7 +88,7 @@ func (r *jsonReader) object(fn func(key []byte)) bool {
 			break
 		}
 		key := r.rawString()
-		if bytes.IndexByte(key, '\\') >= 0 {
+		if needsUnquote(key) {
 			key = []byte(unquote(key))
 		}
 		if r.peek() != ':' {
@@ -207,6 +210,17 @@ func (r *jsonReader) rawString() []byte {
 	r.pos = len(r.data)
 	r.fail("unexpected end of input in string")
 	return nil
+}
+
+// needsUnquote reports whether a raw string holds escapes or non-ASCII
+// bytes (which may be invalid UTF-8).
+func needsUnquote(s []byte) bool {
+	for _, c := range s {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 func isHex4(b []byte) bool {
@@ -431,6 +445,7 @@ func (r *jsonReader) str(dst *string) bool {
 		*dst = ""
 		return true
 	}
+	*dst = ""
 	return false
 }
 
@@ -450,6 +465,7 @@ func (r *jsonReader) boolean(dst *bool) bool {
 		*dst = false
 		return true
 	}
+	*dst = false
 	return false
 }
 
@@ -466,6 +482,7 @@ func (r *jsonReader) float(dst *float64) bool {
 		f, err := strconv.ParseFloat(string(n), 64)
 		if err != nil {
 			r.pos = start
+			*dst = 0
 			return false
 		}
 		*dst = f
@@ -475,6 +492,7 @@ func (r *jsonReader) float(dst *float64) bool {
 		*dst = 0
 		return true
 	}
+	*dst = 0
 	return false
 }
 
@@ -501,11 +519,13 @@ func (r *jsonReader) integer(dst *int64) bool {
 		*dst = 0
 		return true
 	default:
+		*dst = 0
 		return false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		r.pos = start
+		*dst = 0
 		return false
 	}
 	*dst = n
@@ -515,10 +535,8 @@ func (r *jsonReader) integer(dst *int64) bool {
 // intField reads an int (see integer).
 func (r *jsonReader) intField(dst *int) bool {
 	var n int64
-	if !r.integer(&n) {
-		return false
-	}
-	if int64(int(n)) != n {
+	if !r.integer(&n) || int64(int(n)) != n {
+		*dst = 0
 		return false
 	}
 	*dst = int(n)
@@ -533,11 +551,10 @@ func (r *jsonReader) unixTime(dst *time.Time) bool {
 		return true
 	}
 	var n int64
-	if !r.integer(&n) {
+	if !r.integer(&n) || n < minUnixSeconds || n > maxUnixSeconds {
+		// (out of range: would not survive a round trip through time.Time)
+		*dst = time.Time{}
 		return false
-	}
-	if n < minUnixSeconds || n > maxUnixSeconds {
-		return false // would not survive a round trip through time.Time
 	}
 	*dst = time.Unix(n, 0).UTC()
 	return true
@@ -568,10 +585,12 @@ func (r *jsonReader) strings(dst *[]string) bool {
 		}
 		out = append(out, s)
 	}) {
+		*dst = nil
 		return false
 	}
 	if !ok {
 		r.pos = start
+		*dst = nil
 		return false
 	}
 	*dst = out
@@ -581,10 +600,19 @@ func (r *jsonReader) strings(dst *[]string) bool {
 // field ends the decoding of one member: when its decoder reported a value
 // of an unexpected type (ok false, nothing consumed), or the member is
 // unknown, the value is kept in *extra.
+//
+// Duplicate keys behave as in encoding/json, the last one wins: a typed
+// value drops an earlier kept one, and a value kept raw has zeroed the typed
+// member (every decoder zeroes its destination when it reports false).
 func (r *jsonReader) field(extra *map[string]json.RawMessage, key []byte, ok bool) {
-	if !ok && r.err == nil {
+	switch {
+	case r.err != nil:
+	case !ok:
 		r.extra(extra, key)
+	case *extra != nil && !r.kept:
+		delete(*extra, string(key))
 	}
+	r.kept = false
 }
 
 // decoder is implemented by the pointer types of the webhook model: decode
@@ -608,6 +636,7 @@ func decodePtr[T any, P decoder[T]](r *jsonReader, dst **T) bool {
 		*dst = v
 		return true
 	}
+	*dst = nil
 	return false
 }
 
@@ -620,9 +649,13 @@ func decodeValue[T any, P decoder[T]](r *jsonReader, dst *T) bool {
 		*dst = zero
 		return true
 	case '{':
+		var zero T
+		*dst = zero
 		P(dst).decode(r)
 		return true
 	}
+	var zero T
+	*dst = zero
 	return false
 }
 
@@ -635,6 +668,7 @@ func decodeList[T any, P decoder[T]](r *jsonReader, dst *[]T, extra *map[string]
 		return true
 	}
 	if r.peek() != '[' {
+		*dst = nil
 		return false
 	}
 	start := r.pos
@@ -656,6 +690,7 @@ func decodeList[T any, P decoder[T]](r *jsonReader, dst *[]T, extra *map[string]
 			*extra = make(map[string]json.RawMessage, 1)
 		}
 		(*extra)[string(key)] = normalizeRaw(r.data[start:r.pos])
+		r.kept = true
 	}
 	return true
 }
@@ -664,6 +699,7 @@ func decodeList[T any, P decoder[T]](r *jsonReader, dst *[]T, extra *map[string]
 func decodePtrList[T any, P decoder[T]](r *jsonReader, dst *[]*T, extra *map[string]json.RawMessage, key []byte) bool {
 	var vals []T
 	if !decodeList[T, P](r, &vals, extra, key) {
+		*dst = nil
 		return false
 	}
 	if vals == nil {

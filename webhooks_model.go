@@ -499,6 +499,7 @@ func (r *jsonReader) apiErrors(dst *[]*APIError, extra *map[string]json.RawMessa
 		return true
 	}
 	if r.peek() != '[' {
+		*dst = nil
 		return false
 	}
 	start := r.pos
@@ -524,6 +525,7 @@ func (r *jsonReader) apiErrors(dst *[]*APIError, extra *map[string]json.RawMessa
 			*extra = make(map[string]json.RawMessage, 1)
 		}
 		(*extra)[string(key)] = normalizeRaw(r.data[start:r.pos])
+		r.kept = true
 	}
 	return true
 }
@@ -590,6 +592,7 @@ func (r *jsonReader) contactCards(dst *[]Contact) bool {
 		return true
 	}
 	if r.peek() != '[' {
+		*dst = nil
 		return false
 	}
 	start := r.pos
@@ -600,6 +603,7 @@ func (r *jsonReader) contactCards(dst *[]Contact) bool {
 	var cs []Contact
 	if json.Unmarshal(r.data[start:r.pos], &cs) != nil {
 		r.pos = start
+		*dst = nil
 		return false
 	}
 	*dst = cs

@@ -479,3 +479,19 @@ func BenchmarkLimiterAccuracy(b *testing.B) {
 		b.ReportMetric(float64(admitted)/60/80, "admitted/limit")
 	})
 }
+
+// rulesFloor is the benchmark floor: a bare x/time/rate limiter and a map
+// lookup, the least any in-process check does.
+type rulesFloor struct {
+	lim  *rate.Limiter
+	seen map[string]time.Time
+}
+
+func newRulesFloor() *rulesFloor {
+	return &rulesFloor{lim: rate.NewLimiter(1000, 100), seen: make(map[string]time.Time)}
+}
+
+func (f *rulesFloor) allow(user string, at time.Time) bool {
+	_ = f.seen[user]
+	return f.lim.AllowN(at, 1)
+}

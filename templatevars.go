@@ -385,9 +385,24 @@ func (s *templateShape) setNamed() {
 }
 
 func (s *templateShape) compile(f string, cs []MessageTemplateComponent) error {
+	// Field paths are built only for an error: this runs on every Build.
+	at := func(err error, path ...any) error {
+		if ve, ok := err.(*ValidationError); ok {
+			field := f
+			for _, p := range path {
+				switch p := p.(type) {
+				case int:
+					field = index(field, p)
+				case string:
+					field = join(field, p)
+				}
+			}
+			ve.Field = field
+		}
+		return err
+	}
 	for i := range cs {
 		c := &cs[i]
-		cf := index(f, i)
 		switch {
 		case c.Type.is(HeaderComponent):
 			s.header = c.Format
@@ -395,27 +410,29 @@ func (s *templateShape) compile(f string, cs []MessageTemplateComponent) error {
 				s.header = HeaderFormatText
 			}
 			if c.Format.is(HeaderFormatText) || c.Format == "" {
-				vars, err := appendVariables(nil, c.Text, join(cf, "text"))
+				vars, err := parseInto(c.Text)
 				if err != nil {
-					return err
+					return at(err, i, "text")
 				}
 				s.headerV = vars
 			}
 		case c.Type.is(BodyComponent):
 			s.body = true
-			vars, err := appendVariables(nil, c.Text, join(cf, "text"))
+			vars, err := parseInto(c.Text)
 			if err != nil {
-				return err
+				return at(err, i, "text")
 			}
 			s.bodyV = distinctVariables(vars)
 		case c.Type.is(ButtonsComponent):
+			s.buttons = make([]buttonShape, 0, len(c.Buttons))
 			for j := range c.Buttons {
 				b := &c.Buttons[j]
 				bs := buttonShape{typ: b.Type}
 				if b.Type.is(ButtonTypeURL) {
-					vars, err := appendVariables(nil, b.URL, join(index(join(cf, "buttons"), j), "url"))
+					var buf [2]Variable
+					vars, err := appendVariables(buf[:0], b.URL, "")
 					if err != nil {
-						return err
+						return at(err, i, "buttons", j, "url")
 					}
 					bs.urlVar = len(vars) > 0
 				}
@@ -425,7 +442,10 @@ func (s *templateShape) compile(f string, cs []MessageTemplateComponent) error {
 			s.carousel = true
 			for k := range c.Cards {
 				card := &templateShape{named: s.named}
-				if err := card.compile(join(index(join(cf, "cards"), k), "components"), c.Cards[k].Components); err != nil {
+				if err := card.compile("", c.Cards[k].Components); err != nil {
+					if ve, ok := err.(*ValidationError); ok {
+						ve.Field = join(index(join(index(f, i), "cards"), k), "components") + ve.Field
+					}
 					return err
 				}
 				s.cards = append(s.cards, card)
@@ -438,10 +458,41 @@ func (s *templateShape) compile(f string, cs []MessageTemplateComponent) error {
 	return nil
 }
 
+// parseInto parses text into a slice of exactly the needed capacity, or
+// returns nil without allocating when text has no placeholder.
+func parseInto(text string) ([]Variable, error) {
+	n := strings.Count(text, "{{")
+	if n == 0 {
+		return nil, nil
+	}
+	return appendVariables(make([]Variable, 0, n), text, "")
+}
+
 // distinctVariables returns each variable once: named ones in order of
 // first use, positional ones by index (a gap stays a gap: the template is
 // then invalid, and its sends are checked against the highest index).
 func distinctVariables(vars []Variable) []Variable {
+	named := true
+	for _, v := range vars {
+		named = named && v.Named()
+	}
+	if named {
+		// Keep the first use of each name, in place: vars is ours.
+		out := vars[:0]
+		for _, v := range vars {
+			dup := false
+			for _, w := range out {
+				if w.Name == v.Name {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
 	out := vars[:0:0]
 	maxIndex := 0
 	for i, v := range vars {
@@ -526,10 +577,40 @@ func (t *MessageTemplate) Build(values TemplateValues) (Template, error) {
 	if out.Components, err = s.build("template.components", &values, nil); err != nil {
 		return Template{}, err
 	}
-	if err := out.validate("template"); err != nil {
-		return Template{}, err
+	if !plainTextParams(out.Components) || checkTemplateName("template.name", out.Name) != nil {
+		// Something the fast path cannot vouch for: run every send check
+		// (Send runs them again anyway).
+		if err := out.validate("template"); err != nil {
+			return Template{}, err
+		}
 	}
 	return out, nil
+}
+
+// plainTextParams reports whether every parameter of cs is a text
+// parameter that passes the send checks (1 to 32,768 valid UTF-8
+// characters; in a body, no new line, tab or run of 4 spaces), and no
+// component is a carousel. It errs on the side of false; the full check
+// then decides.
+func plainTextParams(cs []TemplateComponent) bool {
+	for i := range cs {
+		c := &cs[i]
+		if c.Type == ComponentCarousel || c.Type == ComponentLimitedTimeOffer || c.Index < 0 || c.Index > MaxTemplateButtonIndex {
+			return false
+		}
+		for j := range c.Parameters {
+			p := &c.Parameters[j]
+			if p.Type != "text" || p.Text == "" || len(p.Text) > MaxTemplateParamLength || !utf8.ValidString(p.Text) ||
+				strings.Contains(p.Text, "    ") || strings.TrimSpace(p.Text) == "" ||
+				c.Type == ComponentBody && strings.ContainsAny(p.Text, "\n\t") {
+				return false
+			}
+			if p.Name != "" && checkParamName("", p.Name) != nil {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (s *templateShape) build(f string, v *TemplateValues, out []TemplateComponent) ([]TemplateComponent, error) {

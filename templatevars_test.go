@@ -691,3 +691,22 @@ func BenchmarkTemplateBuildNamed(b *testing.B) {
 		}
 	})
 }
+
+// TestBuildFastPathAgreesWithValidate: Build skips the full send checks
+// for plain text values it can vouch for; whenever it does, the full
+// checks must agree, and every value they refuse must be refused by Build.
+func TestBuildFastPathAgreesWithValidate(t *testing.T) {
+	def := templatesTicket()
+	for _, v := range []string{"ok", "Olá José", "a   b", "a    b", "", " ", "a\nb", "a\tb", "\xff", strings.Repeat("x", MaxTemplateParamLength),
+		strings.Repeat("x", MaxTemplateParamLength+1), strings.Repeat("é", MaxTemplateParamLength/2+1)} {
+		comps := []TemplateComponent{HeaderParameters(TextParameter(v)), BodyParameters(TextParameter("a"), TextParameter(v)), URLButton(0, v)}
+		full := Template{Name: def.Name, Language: def.Language, Components: comps}.validate("template")
+		if plainTextParams(comps) && full != nil {
+			t.Errorf("fast path vouched for %.20q, the full check says %v", v, full)
+		}
+		_, err := def.Build(TemplateValues{HeaderText: v, Body: []string{"a", v}, URLSuffix: map[int]string{0: v}})
+		if (full != nil) != (err != nil) && v != "" { // an empty header value is "missing" for Build
+			t.Errorf("value %.20q: Build err %v, full check %v", v, err, full)
+		}
+	}
+}

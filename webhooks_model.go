@@ -1183,7 +1183,7 @@ func (b *InboundButton) encode(w *jsonWriter) {
 func (x *InboundReaction) encode(w *jsonWriter) {
 	w.open(x.Extra)
 	w.str("message_id", x.MessageID)
-	w.str("emoji", x.Emoji)
+	w.strAlways("emoji", x.Emoji) // "" (removed) is written: the spec requires the member
 	w.close()
 }
 

@@ -1,0 +1,310 @@
+package whatsapptest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/wacloud/whatsapp"
+)
+
+// phoneNumber is a business number the server serves.
+type phoneNumber struct {
+	PhoneNumber
+}
+
+func (s *Server) addNumberLocked(n PhoneNumber) {
+	if n.DisplayPhoneNumber == "" {
+		n.DisplayPhoneNumber = n.ID
+	}
+	if _, ok := s.numbers[n.ID]; ok {
+		return
+	}
+	s.numbers[n.ID] = &phoneNumber{PhoneNumber: n}
+	s.order = append(s.order, n.ID)
+}
+
+// numberMetaLocked maps phone number ids to display numbers, for webhook
+// metadata.
+func (s *Server) numberMetaLocked() map[string]string {
+	m := make(map[string]string, len(s.numbers))
+	for id, n := range s.numbers {
+		m[id] = n.DisplayPhoneNumber
+	}
+	return m
+}
+
+func (s *Server) displayNumber(pnid string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := s.numbers[pnid]; n != nil {
+		return n.DisplayPhoneNumber
+	}
+	return ""
+}
+
+// sendHead holds the members of a messages request that decide what it
+// is, before the library decodes the message itself.
+type sendHead struct {
+	MessagingProduct *string         `json:"messaging_product"`
+	Status           string          `json:"status"`
+	MessageID        string          `json:"message_id"`
+	Type             string          `json:"type"`
+	Text             json.RawMessage `json:"text"`
+	TypingIndicator  *struct {
+		Type string `json:"type"`
+	} `json:"typing_indicator"`
+}
+
+// sendResponse is the answer to an accepted send.
+type sendResponse struct {
+	MessagingProduct string         `json:"messaging_product"`
+	Contacts         []sendContact  `json:"contacts"`
+	Messages         []sendMessage_ `json:"messages"`
+}
+
+type sendContact struct {
+	Input string `json:"input"`
+	WaID  string `json:"wa_id"`
+}
+
+type sendMessage_ struct {
+	ID            string `json:"id"`
+	MessageStatus string `json:"message_status,omitempty"`
+}
+
+// handleMessages serves POST /{phone-number-id}/messages: sends, read
+// receipts and typing indicators.
+func (s *Server) handleMessages(c *call, pnid string) {
+	s.mu.Lock()
+	_, known := s.numbers[pnid]
+	s.mu.Unlock()
+	if !known {
+		c.unsupported()
+		return
+	}
+	if !c.readJSON() {
+		return
+	}
+	var head sendHead
+	if err := json.Unmarshal(c.body, &head); err != nil {
+		c.fail(&apiError{code: 100, details: "request body is not a valid JSON object: " + err.Error()})
+		return
+	}
+	switch {
+	case head.MessagingProduct == nil || *head.MessagingProduct == "":
+		c.fail(&apiError{code: 100, details: "The parameter messaging_product is required."})
+		return
+	case *head.MessagingProduct != "whatsapp":
+		c.fail(&apiError{code: 100, details: "Param messaging_product must be one of {WHATSAPP} - got \"" + *head.MessagingProduct + "\"."})
+		return
+	}
+	if head.Status != "" {
+		s.markRead(c, pnid, &head)
+		return
+	}
+	var m whatsapp.Message
+	if err := m.UnmarshalJSON(c.body); err != nil {
+		c.fail(&apiError{code: 100, details: err.Error()})
+		return
+	}
+	if head.Type == "" && len(head.Text) > 0 {
+		// type is optional and defaults to text.
+		var t whatsapp.Text
+		if err := json.Unmarshal(head.Text, &t); err != nil {
+			c.fail(&apiError{code: 100, details: "text: " + err.Error()})
+			return
+		}
+		m.Content = t
+	}
+	if raw, ok := m.Content.(whatsapp.RawContent); ok {
+		c.fail(&apiError{code: 100, details: "Param type must be one of {TEXT, IMAGE, VIDEO, AUDIO, DOCUMENT, STICKER, LOCATION, CONTACTS, REACTION, INTERACTIVE, TEMPLATE} - got \"" + raw.Type + "\"."})
+		return
+	}
+	if ra, ok := m.Content.(whatsapp.Interactive); ok {
+		if raw, ok := ra.Action.(whatsapp.RawAction); ok {
+			c.fail(&apiError{code: 131009, details: "interactive.type: the fake server does not model \"" + raw.Type + "\""})
+			return
+		}
+	}
+	if err := m.Validate(); err != nil {
+		c.fail(errorFromValidation(err))
+		return
+	}
+	s.accept(c, pnid, &m)
+}
+
+// accept applies the platform's rules to a valid message and, if it goes
+// through, records it, answers its id and queues its statuses.
+func (s *Server) accept(c *call, pnid string, m *whatsapp.Message) {
+	now := c.at
+	to := waID(m.To)
+	s.mu.Lock()
+	defer s.wake()
+	defer s.mu.Unlock()
+
+	if n := s.numbers[pnid]; n != nil && to == n.DisplayPhoneNumber {
+		c.fail(&apiError{code: 131021, title: "Recipient cannot be sender", details: "Sender and recipient phone number is the same."})
+		return
+	}
+	if e := s.checkLimitsLocked(pnid, to, now); e != nil {
+		c.fail(e)
+		return
+	}
+	tpl, isTemplate := m.Content.(whatsapp.Template)
+	var category string
+	status := ""
+	if isTemplate {
+		t, e := s.checkTemplateLocked(pnid, &tpl)
+		if e != nil {
+			c.fail(e)
+			return
+		}
+		category, status = t, "accepted"
+	}
+
+	// Failures the Cloud API reports asynchronously.
+	var async *apiError
+	group := m.RecipientType == "group"
+	u := s.userLocked(pnid, to)
+	open := u.window.IsOpen(now)
+	switch {
+	case group:
+	case s.undeliverable[to]:
+		async = &apiError{code: 131026, details: "Message Undeliverable."}
+	case !isTemplate && !open:
+		async = &apiError{code: 131047, details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number."}
+	}
+	if async != nil && s.cfg.errorMode == SyncErrors {
+		c.fail(async)
+		return
+	}
+
+	id := "wamid.OUT" + fmt.Sprintf("%08d", s.nextIDLocked())
+	sm := &SentMessage{ID: id, PhoneNumberID: pnid, To: m.To, WaID: to, Message: *m,
+		Body: json.RawMessage(c.body), At: now}
+	sm.Category, sm.PricingType = pricing(isTemplate, category, open)
+	if async != nil {
+		sm.Error = &whatsapp.APIError{Code: async.code, Title: title(async.code), Message: title(async.code), Details: async.details,
+			Href: "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}
+	}
+	s.sent = append(s.sent, sm)
+	s.byTo[to] = append(s.byTo[to], len(s.sent)-1)
+	s.queueStatusesLocked(sm)
+	s.notifyLocked()
+
+	resp := sendResponse{MessagingProduct: "whatsapp",
+		Contacts: []sendContact{{Input: m.To, WaID: to}},
+		Messages: []sendMessage_{{ID: id, MessageStatus: status}}}
+	if group {
+		resp.Contacts = nil
+	}
+	c.json(http.StatusOK, resp)
+}
+
+// pricing returns the category and pricing type of a message: service
+// messages are free, utility templates inside an open window are free,
+// every other template is charged in its category.
+func pricing(isTemplate bool, category string, windowOpen bool) (string, string) {
+	if !isTemplate {
+		return "service", "free_customer_service"
+	}
+	if category == "" {
+		category = "utility"
+	}
+	if category == "utility" && windowOpen {
+		return category, "free_customer_service"
+	}
+	return category, "regular"
+}
+
+// markRead serves a read receipt or typing indicator.
+func (s *Server) markRead(c *call, pnid string, head *sendHead) {
+	if head.Status != "read" {
+		c.fail(&apiError{code: 100, details: "Param status must be one of {READ} - got \"" + head.Status + "\"."})
+		return
+	}
+	if head.MessageID == "" {
+		c.fail(&apiError{code: 100, details: "The parameter message_id is required."})
+		return
+	}
+	typing := head.TypingIndicator != nil
+	if typing && head.TypingIndicator.Type != "text" {
+		c.fail(&apiError{code: 100, details: "Param typing_indicator[type] must be one of {TEXT} - got \"" + head.TypingIndicator.Type + "\"."})
+		return
+	}
+	s.mu.Lock()
+	in := s.inbound[head.MessageID]
+	if in == nil || in.pnid != pnid {
+		s.mu.Unlock()
+		c.fail(&apiError{code: 100, details: "Invalid message_id: no message " + strconv.Quote(head.MessageID) + " was received by this phone number."})
+		return
+	}
+	s.reads = append(s.reads, ReadReceipt{PhoneNumberID: pnid, MessageID: head.MessageID, Typing: typing, At: c.at})
+	s.notifyLocked()
+	s.mu.Unlock()
+	c.success()
+}
+
+// wireStatus is a status item of a webhook.
+type wireStatus struct {
+	ID           string               `json:"id"`
+	Status       string               `json:"status"`
+	Timestamp    string               `json:"timestamp"`
+	RecipientID  string               `json:"recipient_id"`
+	CallbackData string               `json:"biz_opaque_callback_data,omitempty"`
+	Conversation *wireConversation    `json:"conversation,omitempty"`
+	Pricing      *wirePricing         `json:"pricing,omitempty"`
+	Errors       []*whatsapp.APIError `json:"errors,omitempty"`
+}
+
+type wireConversation struct {
+	ID         string `json:"id"`
+	Expiration string `json:"expiration_timestamp,omitempty"`
+	Origin     struct {
+		Type string `json:"type"`
+	} `json:"origin"`
+}
+
+type wirePricing struct {
+	Billable     bool   `json:"billable"`
+	PricingModel string `json:"pricing_model"`
+	Type         string `json:"type"`
+	Category     string `json:"category"`
+}
+
+// queueStatusesLocked queues the statuses that follow an accepted send.
+func (s *Server) queueStatusesLocked(m *SentMessage) {
+	if !s.hooks.target.set() {
+		return
+	}
+	if m.Error != nil {
+		s.enqueueLocked(&event{due: m.At, pnid: m.PhoneNumberID, field: "messages", status: s.statusItemLocked(m, "failed", m.At)})
+		return
+	}
+	statuses := s.cfg.statuses
+	if _, ok := m.Message.Content.(whatsapp.Reaction); ok && len(statuses) > 1 {
+		statuses = statuses[:1]
+	}
+	at := m.At
+	for _, st := range statuses {
+		s.enqueueLocked(&event{due: at, pnid: m.PhoneNumberID, field: "messages", status: s.statusItemLocked(m, st, at)})
+		at = at.Add(s.cfg.statusStep)
+	}
+}
+
+// statusItemLocked builds the status item of m.
+func (s *Server) statusItemLocked(m *SentMessage, status string, at time.Time) json.RawMessage {
+	w := wireStatus{ID: m.ID, Status: status, Timestamp: strconv.FormatInt(at.Unix(), 10),
+		RecipientID: m.WaID, CallbackData: m.Message.CallbackData}
+	if m.Error != nil {
+		w.Errors = []*whatsapp.APIError{m.Error}
+	}
+	if status == "sent" || status == "delivered" {
+		w.Pricing = &wirePricing{Billable: m.PricingType == "regular", PricingModel: "PMP", Type: m.PricingType, Category: m.Category}
+	}
+	b, _ := json.Marshal(w)
+	return b
+}

@@ -611,6 +611,9 @@ func (r *jsonReader) field(extra *map[string]json.RawMessage, key []byte, ok boo
 		r.extra(extra, key)
 	case *extra != nil && !r.kept:
 		delete(*extra, string(key))
+		if len(*extra) == 0 {
+			*extra = nil
+		}
 	}
 	r.kept = false
 }

@@ -221,8 +221,11 @@ func (v *templateCheck) body(f string, c *MessageTemplateComponent) error {
 	if c.AddSecurityRecommendation && !v.auth {
 		return ruleError(join(f, "add_security_recommendation"), "only authentication templates take it", true, "template.auth.only")
 	}
-	if v.auth && c.Text == "" {
-		return nil // the platform writes an authentication template's body
+	if v.auth {
+		// The platform writes an authentication template's body (a fetched
+		// one reads like "{{1}} is your verification code."): no rules of
+		// ours apply to it.
+		return nil
 	}
 	if err := checkText(join(f, "text"), c.Text, 1, MaxTemplateBodyLength); err != nil {
 		return contentError(err, "template.body.length")

@@ -335,6 +335,9 @@ func TestValidateTemplate(t *testing.T) {
 			buttons(t).Buttons[0] = MessageTemplateButton{Type: ButtonTypeOTP, OTPType: OTPOneTap, PackageName: "com.example.app", SignatureHash: "K8a%2FAINc"}
 		}), "template.button.otp"},
 		{"auth bad otp type", templatesEdit(templatesAuth, func(t *MessageTemplate) { buttons(t).Buttons[0].OTPType = "TWO_TAP" }), "template.button.otp"},
+		{"auth with the platform's body text", templatesEdit(templatesAuth, func(t *MessageTemplate) {
+			body(t).Text = "{{1}} is your verification code."
+		}), ""},
 		{"auth expiry 90", templatesEdit(templatesAuth, func(t *MessageTemplate) { footer(t).CodeExpirationMinutes = 90 }), ""},
 		{"auth expiry 91", templatesEdit(templatesAuth, func(t *MessageTemplate) { footer(t).CodeExpirationMinutes = 91 }), "template.auth.expiration"},
 		{"auth footer text", templatesEdit(templatesAuth, func(t *MessageTemplate) { footer(t).Text = "hi" }), "template.auth.footer"},

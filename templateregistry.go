@@ -50,10 +50,6 @@ func newRegistryEntry(t MessageTemplate) *registryEntry {
 	return e
 }
 
-// registrySyncFields are the fields Sync asks for.
-var registrySyncFields = []string{"id", "name", "language", "status", "category", "previous_category",
-	"sub_category", "parameter_format", "components", "quality_score", "rejected_reason"}
-
 // Sync lists every template of the WhatsApp Business Account wabaID with c
 // and replaces what the registry knew of that account; from then on, a
 // send of a template of that account the registry does not know fails with
@@ -61,8 +57,11 @@ var registrySyncFields = []string{"id", "name", "language", "status", "category"
 //
 // Cloud API: GET /{waba-id}/message_templates.
 func (r *TemplateRegistry) Sync(ctx context.Context, c *Client, wabaID string) error {
+	// The fields the send checks and the Guard use.
+	opts := &ListTemplatesOptions{Fields: []string{"id", "name", "language", "status", "category",
+		"previous_category", "parameter_format", "components", "quality_score", "rejected_reason"}}
 	var all []MessageTemplate
-	for t, err := range c.ListTemplates(ctx, wabaID, &ListTemplatesOptions{Fields: registrySyncFields}) {
+	for t, err := range c.ListTemplates(ctx, wabaID, opts) {
 		if err != nil {
 			return err
 		}

@@ -185,7 +185,11 @@ func (s *Server) accept(c *call, pnid string, m *whatsapp.Message) {
 	id := "wamid.OUT" + fmt.Sprintf("%08d", s.nextIDLocked())
 	sm := &SentMessage{ID: id, PhoneNumberID: pnid, To: m.To, WaID: to, Message: *m,
 		Body: json.RawMessage(c.body), At: now}
-	sm.Category, sm.PricingType = pricing(isTemplate, category, open)
+	bill := whatsapp.PriceMessage(m.Content, category, u.window, u.entry, now)
+	sm.Category, sm.PricingType = string(bill.Category), string(bill.Type)
+	if async == nil && !group {
+		u.entry = u.entry.RecordReply(now)
+	}
 	if async != nil {
 		sm.Error = &whatsapp.APIError{Code: async.code, Title: title(async.code), Message: title(async.code), Details: async.details,
 			Href: "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}
@@ -202,22 +206,6 @@ func (s *Server) accept(c *call, pnid string, m *whatsapp.Message) {
 		resp.Contacts = nil
 	}
 	c.json(http.StatusOK, resp)
-}
-
-// pricing returns the category and pricing type of a message: service
-// messages are free, utility templates inside an open window are free,
-// every other template is charged in its category.
-func pricing(isTemplate bool, category string, windowOpen bool) (string, string) {
-	if !isTemplate {
-		return "service", "free_customer_service"
-	}
-	if category == "" {
-		category = "utility"
-	}
-	if category == "utility" && windowOpen {
-		return category, "free_customer_service"
-	}
-	return category, "regular"
 }
 
 // markRead serves a read receipt or typing indicator.
@@ -303,7 +291,7 @@ func (s *Server) statusItemLocked(m *SentMessage, status string, at time.Time) j
 		w.Errors = []*whatsapp.APIError{m.Error}
 	}
 	if status == "sent" || status == "delivered" {
-		w.Pricing = &wirePricing{Billable: m.PricingType == "regular", PricingModel: "PMP", Type: m.PricingType, Category: m.Category}
+		w.Pricing = &wirePricing{Billable: m.PricingType == string(whatsapp.PricingRegular), PricingModel: "PMP", Type: m.PricingType, Category: m.Category}
 	}
 	b, _ := json.Marshal(w)
 	return b

@@ -3,6 +3,8 @@ package whatsapptest
 import (
 	"net/http"
 	"time"
+
+	"github.com/wacloud/whatsapp"
 )
 
 // Option configures a Server. Options only record values; their order
@@ -21,7 +23,7 @@ type config struct {
 	statuses     []string
 	statusStep   time.Duration
 	undelivered  []string
-	throughput   int
+	throughput   whatsapp.ThroughputLevel
 	pairLimit    bool
 	approveAfter time.Duration
 }
@@ -126,17 +128,21 @@ func WithUndeliverable(numbers ...string) Option {
 	return func(c *config) { c.undelivered = append(c.undelivered, numbers...) }
 }
 
-// WithThroughput limits each phone number to mps messages per second on
-// the server's clock; beyond it sends fail with 130429. The Cloud API's
-// default is 80 (1,000 after an upgrade). Default: no limit, because a
-// fake clock standing still would otherwise refuse the 81st message of a
-// test.
-func WithThroughput(mps int) Option { return func(c *config) { c.throughput = mps } }
+// WithThroughput limits each phone number to the messages per second of
+// level (80 for whatsapp.ThroughputStandard, 1,000 for ThroughputHigh) on
+// the server's clock, with the library's own limiter (whatsapp.Throughput);
+// beyond it sends fail with 130429. Default: no limit, because a fake
+// clock standing still would otherwise refuse the 81st message of a test.
+func WithThroughput(level whatsapp.ThroughputLevel) Option {
+	return func(c *config) { c.throughput = level }
+}
 
-// WithPairRateLimit enables the pair rate limit: about one message every 6
-// seconds from a business number to one user, with bursts allowed; beyond
-// it sends to that user fail with 131056 while others go through. Default
-// off, for the same reason as WithThroughput.
+// WithPairRateLimit enables the documented pair rate limit (about one
+// message every 6 seconds from a business number to one user, bursts of up
+// to 45 paid back afterwards) with the library's own limiter
+// (whatsapp.PairLimiter); beyond it sends to that user fail with 131056
+// while other users are unaffected. Default off, for the same reason as
+// WithThroughput.
 func WithPairRateLimit() Option { return func(c *config) { c.pairLimit = true } }
 
 // WithTemplateReview makes templates created through the API pending for d

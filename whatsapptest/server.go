@@ -91,6 +91,8 @@ type Server struct {
 	overrides     []override
 	latency       time.Duration
 	hooks         hookQueue
+	throughput    *whatsapp.Throughput
+	pairs         *whatsapp.PairLimiter
 
 	stop chan struct{}
 	done chan struct{}
@@ -147,6 +149,15 @@ func NewUnstartedServer(opts ...Option) *Server {
 	}
 	for _, n := range cfg.numbers {
 		s.addNumberLocked(n)
+	}
+	if cfg.throughput != "" {
+		s.throughput = &whatsapp.Throughput{Clock: s.Clock.Now}
+		for _, n := range cfg.numbers {
+			s.throughput.SetLevel(n.ID, cfg.throughput)
+		}
+	}
+	if cfg.pairLimit {
+		s.pairs = &whatsapp.PairLimiter{Clock: s.Clock.Now}
 	}
 	for _, n := range cfg.undelivered {
 		s.undeliverable[waID(n)] = true

@@ -16,7 +16,8 @@ type userKey struct{ pnid, waID string }
 // user is what the server knows about one conversation.
 type user struct {
 	name   string
-	window window
+	window whatsapp.Window
+	entry  whatsapp.FreeEntryPoint
 }
 
 // inboundRecord is a message a simulated user sent.
@@ -81,7 +82,25 @@ type wireInbound struct {
 	Audio       *wireMedia       `json:"audio,omitempty"`
 	Document    *wireMedia       `json:"document,omitempty"`
 	Sticker     *wireMedia       `json:"sticker,omitempty"`
-	Referral    json.RawMessage  `json:"referral,omitempty"`
+	Referral    *wireReferral    `json:"referral,omitempty"`
+}
+
+type wireReferral struct {
+	SourceURL      string       `json:"source_url,omitempty"`
+	SourceID       string       `json:"source_id,omitempty"`
+	SourceType     string       `json:"source_type,omitempty"`
+	Body           string       `json:"body,omitempty"`
+	Headline       string       `json:"headline,omitempty"`
+	MediaType      string       `json:"media_type,omitempty"`
+	ImageURL       string       `json:"image_url,omitempty"`
+	VideoURL       string       `json:"video_url,omitempty"`
+	ThumbnailURL   string       `json:"thumbnail_url,omitempty"`
+	CTWAClickID    string       `json:"ctwa_clid,omitempty"`
+	WelcomeMessage *wireWelcome `json:"welcome_message,omitempty"`
+}
+
+type wireWelcome struct {
+	Text string `json:"text"`
 }
 
 type wireInContext struct {
@@ -145,6 +164,9 @@ func (s *Server) receiveLocked(from string, m *wireInbound) string {
 	m.Timestamp = strconv.FormatInt(now.Unix(), 10)
 	u := s.userLocked(pnid, id)
 	u.window = u.window.Record(now)
+	if m.Referral != nil {
+		u.entry = u.entry.RecordReferral(now)
+	}
 	s.inbound[m.ID] = &inboundRecord{id: m.ID, pnid: pnid, from: id, at: now}
 	item, _ := json.Marshal(m)
 	c := &wireContact{WaID: id}
@@ -182,6 +204,26 @@ func (s *Server) UserReplies(from, messageID, text string) string {
 func (s *Server) UserSendsLocation(from string, loc whatsapp.Location) string {
 	return s.receive(from, &wireInbound{Type: "location", Location: &wireLocation{
 		Latitude: loc.Latitude, Longitude: loc.Longitude, Name: loc.Name, Address: loc.Address}})
+}
+
+// UserArrivesFromAd simulates a user who tapped a Click-to-WhatsApp ad (or
+// a post's call to action) and sent text: the message carries ref as its
+// referral (source, ad id, headline, ctwa_clid, ...). Besides opening the
+// customer service window, it makes the user eligible for a free entry
+// point window: the business's first reply within 24 hours opens 72 hours
+// in which every message is free, which the status webhooks' pricing
+// shows (free_entry_point). An empty SourceType is "ad".
+func (s *Server) UserArrivesFromAd(from, text string, ref whatsapp.Referral) string {
+	w := &wireReferral{SourceURL: ref.SourceURL, SourceID: ref.SourceID, SourceType: ref.SourceType,
+		Body: ref.Body, Headline: ref.Headline, MediaType: ref.MediaType, ImageURL: ref.ImageURL,
+		VideoURL: ref.VideoURL, ThumbnailURL: ref.ThumbnailURL, CTWAClickID: ref.CTWAClickID}
+	if w.SourceType == "" {
+		w.SourceType = "ad"
+	}
+	if ref.WelcomeMessage != nil {
+		w.WelcomeMessage = &wireWelcome{Text: ref.WelcomeMessage.Text}
+	}
+	return s.receive(from, &wireInbound{Type: "text", Text: &wireBody{Body: text}, Referral: w})
 }
 
 // UserReacts simulates the user reacting with emoji to the message
@@ -290,25 +332,4 @@ func (s *Server) SetUndeliverable(undeliverable bool, numbers ...string) {
 			delete(s.undeliverable, waID(n))
 		}
 	}
-}
-
-// window stands in for whatsapp.Window until the rules land.
-type window struct{ last time.Time }
-
-func (w window) Record(t time.Time) window {
-	if t.After(w.last) {
-		w.last = t
-	}
-	return w
-}
-
-func (w window) IsOpen(at time.Time) bool {
-	return !w.last.IsZero() && at.Before(w.last.Add(24*time.Hour))
-}
-
-func (w window) ClosesAt() time.Time {
-	if w.last.IsZero() {
-		return time.Time{}
-	}
-	return w.last.Add(24 * time.Hour)
 }

@@ -829,8 +829,13 @@ func BenchmarkGuardCheck(b *testing.B) {
 			i++
 		}
 	}
-	text := func(i int) Message { return rulesText(tos[i%users]) }
-	tmpl := func(i int) Message { return rulesTemplate(tos[i%users], "ticket_update") }
+	texts := make([]Message, users)
+	tmpls := make([]Message, users)
+	for i := range tos {
+		texts[i], tmpls[i] = rulesText(tos[i]), rulesTemplate(tos[i], "ticket_update")
+	}
+	text := func(i int) Message { return texts[i%users] }
+	tmpl := func(i int) Message { return tmpls[i%users] }
 	b.Run("reply_in_window", func(b *testing.B) {
 		g, _ := setup(b, true)
 		run(b, g, text, SendInfo{})
@@ -843,6 +848,7 @@ func BenchmarkGuardCheck(b *testing.B) {
 		g, _ := setup(b, true)
 		var next atomic.Int64
 		b.ReportAllocs()
+		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				i := int(next.Add(1))

@@ -86,10 +86,15 @@ func PriceMessage(c Content, templateCategory string, w Window, f FreeEntryPoint
 // authentication). Another non-empty value is kept, lower-cased; an empty
 // one gives "".
 func TemplatePricingCategory(templateCategory string) PricingCategory {
-	s := strings.ToLower(strings.TrimSpace(templateCategory))
+	s := strings.TrimSpace(templateCategory)
+	for _, c := range [...]PricingCategory{PricingMarketing, PricingUtility, PricingAuthentication,
+		PricingAuthenticationInternational, PricingMarketingLite, PricingService} {
+		if strings.EqualFold(s, string(c)) {
+			return c // no allocation on the Guard's path
+		}
+	}
+	s = strings.ToLower(s)
 	switch s {
-	case "marketing", "utility", "authentication", "authentication_international", "marketing_lite", "service":
-		return PricingCategory(s)
 	case "otp":
 		return PricingAuthentication
 	case "transactional", "issue_resolution":

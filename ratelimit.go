@@ -457,17 +457,19 @@ func (b *budget) count(at time.Time) int {
 }
 
 // check reports whether user may be reached at now (already expired to
-// now) under limit, without counting it.
-func (b *budget) check(user string, now time.Time, limit int) (ok bool, retryAt time.Time) {
-	if _, counted := b.last[user]; counted || limit <= 0 || len(b.last) < limit {
-		return true, time.Time{}
+// now) under limit, without counting it; prev and counted say whether and
+// since when the user counts, for commit.
+func (b *budget) check(user string, now time.Time, limit int) (ok bool, retryAt, prev time.Time, counted bool) {
+	prev, counted = b.last[user]
+	if counted || limit <= 0 || len(b.last) < limit {
+		return true, time.Time{}, prev, counted
 	}
-	return false, b.oldest().Add(TierWindow)
+	return false, b.oldest().Add(TierWindow), prev, counted
 }
 
-// commit counts user at now; check must have admitted it.
-func (b *budget) commit(user string, now time.Time) budgetResult {
-	prev, counted := b.last[user]
+// commit counts user at now; check must have admitted it, returning prev
+// and counted, with nothing changed since.
+func (b *budget) commit(user string, now, prev time.Time, counted bool) budgetResult {
 	if b.last == nil {
 		b.last = make(map[string]time.Time)
 	}
@@ -485,10 +487,11 @@ func (b *budget) commit(user string, now time.Time) budgetResult {
 func (b *budget) reserve(user string, at time.Time, limit int) budgetResult {
 	now := b.now(at)
 	b.expire(now)
-	if ok, retryAt := b.check(user, now, limit); !ok {
+	ok, retryAt, prev, counted := b.check(user, now, limit)
+	if !ok {
 		return budgetResult{retryAt: retryAt, at: now}
 	}
-	return b.commit(user, now)
+	return b.commit(user, now, prev, counted)
 }
 
 // cancel undoes a reservation that counted user at at, if nothing counted

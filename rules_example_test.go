@@ -1,6 +1,8 @@
 package whatsapp_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -70,4 +72,43 @@ func ExamplePriceMessage() {
 	// Output:
 	// {Category:utility Type:free_customer_service Billable:false}
 	// {Category:marketing Type:regular Billable:true}
+}
+
+func ExampleGuard() {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 4, 15, 0, 0, 0, time.UTC) // a Tuesday afternoon
+	g := &whatsapp.Guard{
+		Clock:  func() time.Time { return now },
+		Policy: whatsapp.Policy{DefaultTier: whatsapp.Tier250},
+	}
+	const phoneNumberID = "1055"
+	customer := "+447700900123" // a UK number: quiet hours in London time
+
+	// Free-form text to someone who never wrote: refused before any request.
+	err := g.Check(ctx, phoneNumberID, whatsapp.Message{To: customer, Content: whatsapp.Text{Body: "Hi!"}}, whatsapp.SendInfo{})
+	fmt.Println(errors.Is(err, whatsapp.ErrWindowClosed))
+
+	// A template needs an opt-in first.
+	reminder := whatsapp.Message{To: customer, Content: whatsapp.Template{Name: "appointment_reminder", Language: "en_GB"}}
+	err = g.Check(ctx, phoneNumberID, reminder, whatsapp.SendInfo{Category: "UTILITY"})
+	fmt.Println(errors.Is(err, whatsapp.ErrNotOptedIn))
+
+	g.SetOptIn(ctx, customer, true)
+	r, err := g.Reserve(ctx, phoneNumberID, reminder, whatsapp.SendInfo{Category: "UTILITY"})
+	fmt.Println(err, r.Billing.Category, r.Billing.Billable)
+	r.Commit(ctx) // the send went out (Cancel gives the quota back if it did not)
+
+	// Marketing at 23:00 London time waits for the morning.
+	now = time.Date(2025, 3, 4, 23, 0, 0, 0, time.UTC)
+	promo := whatsapp.Message{To: customer, Content: whatsapp.Template{Name: "spring_sale", Language: "en_GB"}}
+	err = g.Check(ctx, phoneNumberID, promo, whatsapp.SendInfo{Category: "MARKETING"})
+	var re *whatsapp.RuleError
+	if errors.As(err, &re) {
+		fmt.Println(re.Rule, "until", re.RetryAt.UTC().Format("Mon 15:04"))
+	}
+	// Output:
+	// true
+	// true
+	// <nil> utility true
+	// quiet-hours until Wed 08:00
 }

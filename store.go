@@ -308,22 +308,45 @@ const memShards = 64
 
 type memShard struct {
 	mu      sync.Mutex
-	pairs   map[pairKey]*memPair
 	users   map[string]*memUser
 	sweepAt int
-	_       [40]byte // keep shards on separate cache lines
+	_       [48]byte // keep shards on separate cache lines
 }
 
+// memUser is everything the store holds about one user, so that one map
+// lookup serves a whole Load or Reserve.
+type memUser struct {
+	optIn, optOut Flag
+	limitedUntil  time.Time
+	freq          []freqRecord
+	pairs         []memPair // one per business number; usually one
+}
+
+// memPair is the state of one (number, user) pair.
 type memPair struct {
+	phone  string
 	window Window
 	fep    FreeEntryPoint
 	pair   PairState
 }
 
-type memUser struct {
-	optIn, optOut Flag
-	limitedUntil  time.Time
-	freq          []freqRecord
+// pair returns the user's pair with phone, or nil.
+func (u *memUser) pair(phone string) *memPair {
+	for i := range u.pairs {
+		if u.pairs[i].phone == phone {
+			return &u.pairs[i]
+		}
+	}
+	return nil
+}
+
+// addPair returns the user's pair with phone, creating it.
+func (u *memUser) addPair(phone string) *memPair {
+	if p := u.pair(phone); p != nil {
+		return p
+	}
+	u.pairs = append(u.pairs, memPair{phone: phone})
+	return &u.pairs[len(u.pairs)-1]
 }
 
 type freqRecord struct {
@@ -363,11 +386,11 @@ func (s *MemoryStore) Load(_ context.Context, k StateKey) (State, error) {
 	var st State
 	sh := s.shard(k.User)
 	sh.mu.Lock()
-	if p := sh.pairs[pairKey{k.Phone, k.User}]; p != nil {
-		st.Window, st.EntryPoint = p.window, p.fep
-	}
 	if u := sh.users[k.User]; u != nil {
 		st.OptIn, st.MarketingOptOut, st.MarketingLimitedUntil = u.optIn, u.optOut, u.limitedUntil
+		if p := u.pair(k.Phone); p != nil {
+			st.Window, st.EntryPoint = p.window, p.fep
+		}
 	}
 	sh.mu.Unlock()
 
@@ -401,7 +424,7 @@ func (s *MemoryStore) record(f *Fact) {
 	case FactUserMessage, FactReferral, FactReply:
 		sh := s.shard(f.User)
 		sh.mu.Lock()
-		p := sh.pair(f.Phone, f.User, f.At)
+		p := sh.user(f.User, f.At).addPair(f.Phone)
 		switch f.Kind {
 		case FactUserMessage:
 			p.window = p.window.Record(f.At)
@@ -414,7 +437,7 @@ func (s *MemoryStore) record(f *Fact) {
 	case FactOptIn, FactMarketingOptOut, FactMarketingLimited:
 		sh := s.shard(f.User)
 		sh.mu.Lock()
-		u := sh.user(f.User)
+		u := sh.user(f.User, f.At)
 		switch f.Kind {
 		case FactOptIn:
 			u.optIn = latestFlag(u.optIn, Flag{f.On, f.At})
@@ -468,28 +491,43 @@ func latestFlag(old, f Flag) Flag {
 	return f
 }
 
-// pair returns the pair's record, creating it; the shard is locked. Idle
-// pairs are swept when the map has doubled since the last sweep.
-func (sh *memShard) pair(phone, user string, now time.Time) *memPair {
-	k := pairKey{phone, user}
-	p := sh.pairs[k]
-	if p != nil {
-		return p
+// user returns the user's record, creating it; the shard is locked. When
+// the map has doubled since the last sweep, records the retention rule
+// lets go are forgotten first.
+func (sh *memShard) user(user string, now time.Time) *memUser {
+	u := sh.users[user]
+	if u != nil {
+		return u
 	}
-	if sh.pairs == nil {
-		sh.pairs = make(map[pairKey]*memPair)
+	if sh.users == nil {
+		sh.users = make(map[string]*memUser)
 	}
-	if len(sh.pairs) >= sh.sweepAt {
-		for pk, q := range sh.pairs {
-			if q.idle(now) {
-				delete(sh.pairs, pk)
+	if len(sh.users) >= sh.sweepAt {
+		for k, v := range sh.users {
+			if v.sweep(now) {
+				delete(sh.users, k)
 			}
 		}
-		sh.sweepAt = max(256, 2*len(sh.pairs))
+		sh.sweepAt = max(256, 2*len(sh.users))
 	}
-	p = new(memPair)
-	sh.pairs[k] = p
-	return p
+	u = new(memUser)
+	sh.users[user] = u
+	return u
+}
+
+// sweep drops the pairs the retention rule lets go, and reports whether
+// nothing else is left to keep.
+func (u *memUser) sweep(now time.Time) bool {
+	kept := u.pairs[:0]
+	for _, p := range u.pairs {
+		if !p.idle(now) {
+			kept = append(kept, p)
+		}
+	}
+	clear(u.pairs[len(kept):])
+	u.pairs = kept
+	return len(u.pairs) == 0 && len(u.freq) == 0 && u.optIn.At.IsZero() && u.optOut.At.IsZero() &&
+		!u.limitedUntil.After(now)
 }
 
 // idle reports whether forgetting the pair is allowed by the retention
@@ -499,18 +537,6 @@ func (p *memPair) idle(now time.Time) bool {
 	after := func(t time.Time) bool { return !t.IsZero() && t.After(horizon) }
 	return !after(p.window.ClosesAt()) && !after(p.fep.ClosesAt()) &&
 		!after(addClamped(p.fep.ReferralAt, EntryPointReplyDeadline)) && !after(p.pair.Until)
-}
-
-func (sh *memShard) user(user string) *memUser {
-	u := sh.users[user]
-	if u == nil {
-		if sh.users == nil {
-			sh.users = make(map[string]*memUser)
-		}
-		u = new(memUser)
-		sh.users[user] = u
-	}
-	return u
 }
 
 func (s *MemoryStore) phone(id string) *memPhone {
@@ -569,11 +595,13 @@ func (s *MemoryStore) Reserve(_ context.Context, u Usage) (Grant, error) {
 	defer sh.mu.Unlock()
 
 	// Frequency: check only.
-	var user *memUser
+	user := sh.users[u.User]
 	var freqAt time.Time
 	capped := u.Frequency.Limit > 0 && u.Frequency.Period > 0
 	if capped {
-		user = sh.user(u.User)
+		if user == nil {
+			user = sh.user(u.User, u.At)
+		}
 		var ok bool
 		var retryAt time.Time
 		ok, retryAt, freqAt = freqCheck(&user.freq, u.At, u.Frequency.Limit, u.Frequency.Period)
@@ -584,14 +612,17 @@ func (s *MemoryStore) Reserve(_ context.Context, u Usage) (Grant, error) {
 
 	// Tier: check only, keeping the portfolio locked until the end.
 	var port *memPortfolio
-	var tierNow time.Time
+	var tierNow, tierPrev time.Time
+	var tierCounted bool
 	if u.Tier != 0 {
 		port = s.portfolio(u.Portfolio)
 		port.mu.Lock()
 		defer port.mu.Unlock()
 		tierNow = port.budget.now(u.At)
 		port.budget.expire(tierNow)
-		if ok, retryAt := port.budget.check(u.User, tierNow, u.Tier); !ok {
+		var ok bool
+		var retryAt time.Time
+		if ok, retryAt, tierPrev, tierCounted = port.budget.check(u.User, tierNow, u.Tier); !ok {
 			refuse(QuotaTier, retryAt)
 		}
 	}
@@ -600,7 +631,9 @@ func (s *MemoryStore) Reserve(_ context.Context, u Usage) (Grant, error) {
 	var pair *memPair
 	var nextPair PairState
 	if u.Pair != nil {
-		pair = sh.pairs[pairKey{u.Phone, u.User}]
+		if user != nil {
+			pair = user.pair(u.Phone)
+		}
 		var cur PairState
 		if pair != nil {
 			cur = pair.pair
@@ -633,12 +666,15 @@ func (s *MemoryStore) Reserve(_ context.Context, u Usage) (Grant, error) {
 	// Everything admitted: count.
 	g.OK = true
 	if port != nil {
-		r := port.budget.commit(u.User, tierNow)
+		r := port.budget.commit(u.User, tierNow, tierPrev, tierCounted)
 		g.TierCounted, g.TierAt, g.TierPrev = true, r.at, r.prev
 	}
 	if u.Pair != nil {
 		if pair == nil {
-			pair = sh.pair(u.Phone, u.User, u.At)
+			if user == nil {
+				user = sh.user(u.User, u.At)
+			}
+			pair = user.addPair(u.Phone)
 		}
 		pair.pair = nextPair
 	}

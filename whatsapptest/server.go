@@ -91,6 +91,7 @@ type Server struct {
 	overrides     []override
 	latency       time.Duration
 	hooks         hookQueue
+	templates     []*template
 	throughput    *whatsapp.Throughput
 	pairs         *whatsapp.PairLimiter
 
@@ -340,10 +341,41 @@ func (s *Server) authorized(r *http.Request) bool {
 // route dispatches to the built-in endpoints.
 func (s *Server) route(c *call) {
 	segs, m := c.segs, c.r.Method
-	switch {
-	case len(segs) == 2 && segs[1] == "messages" && m == http.MethodPost:
+	if len(segs) == 2 && segs[1] == "messages" && m == http.MethodPost {
 		s.handleMessages(c, segs[0])
 		return
+	}
+	switch len(segs) {
+	case 1:
+		s.mu.Lock()
+		s.reviewTemplatesLocked(c.at)
+		t := s.templateByIDLocked(segs[0])
+		s.mu.Unlock()
+		switch {
+		case t != nil && m == http.MethodGet:
+			s.getTemplate(c, t)
+			return
+		case t != nil && m == http.MethodPost:
+			s.editTemplate(c, segs[0])
+			return
+		}
+	case 2:
+		if segs[1] == "message_templates" {
+			if segs[0] != s.WABAID {
+				break
+			}
+			switch m {
+			case http.MethodGet:
+				s.listTemplates(c)
+				return
+			case http.MethodPost:
+				s.createTemplate(c)
+				return
+			case http.MethodDelete:
+				s.deleteTemplates(c)
+				return
+			}
+		}
 	}
 	c.unsupported()
 }

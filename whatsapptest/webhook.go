@@ -111,6 +111,7 @@ type event struct {
 	message json.RawMessage // an inbound message item
 	status  json.RawMessage // a status item
 	value   json.RawMessage // a whole change value, for other fields
+	time    time.Time       // the entry's time, for other fields
 }
 
 // post is a payload on its way, retried until delivered.
@@ -258,6 +259,7 @@ func (s *Server) dispatch() {
 	for {
 		s.mu.Lock()
 		now := s.Clock.Now()
+		s.reviewTemplatesLocked(now)
 		policy := s.cfg.delivery.withDefaults()
 		target := s.hooks.target
 		var due []*event
@@ -287,6 +289,9 @@ func (s *Server) dispatch() {
 					next = p.due
 				}
 			}
+		}
+		if r := s.nextReviewLocked(); !r.IsZero() && (next.IsZero() || r.Before(next)) {
+			next = r
 		}
 		if len(due) == 0 && len(retries) == 0 {
 			changes := s.Clock.changes()
@@ -480,6 +485,9 @@ func buildPayload(wabaID string, numbers map[string]string, evs []*event) []byte
 			j++
 		}
 		if e.value != nil {
+			if !e.time.IsZero() {
+				entry.Time = max(entry.Time, e.time.Unix())
+			}
 			entry.Changes = append(entry.Changes, wireChange{Field: e.field, Value: e.value})
 			i = j
 			continue
@@ -512,7 +520,8 @@ func (s *Server) DeliverChange(field string, value json.RawMessage) error {
 		return errors.New("whatsapptest: DeliverChange: value must be a JSON object")
 	}
 	s.mu.Lock()
-	s.enqueueLocked(&event{due: s.Clock.Now(), field: field, value: bytes.Clone(value)})
+	now := s.Clock.Now()
+	s.enqueueLocked(&event{due: now, field: field, value: bytes.Clone(value), time: now})
 	s.mu.Unlock()
 	s.wake()
 	return nil

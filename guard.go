@@ -494,10 +494,15 @@ func userKey(to string) string {
 	return to
 }
 
-// Record normalises facts (user keys as Check makes them, times no later
-// than MaxClockSkew ahead of the clock, a zero time as now) and records
-// them in the Store. It returns a *StoreError if the Store fails.
+// Record normalises copies of facts (user keys as Check makes them, times
+// no later than MaxClockSkew ahead of the clock, a zero time as now) and
+// records them in the Store. It returns a *StoreError if the Store fails.
 func (g *Guard) Record(ctx context.Context, facts ...Fact) error {
+	return g.record(ctx, append([]Fact(nil), facts...))
+}
+
+// record is Record on a slice it may modify.
+func (g *Guard) record(ctx context.Context, facts []Fact) error {
 	now := g.now()
 	for i := range facts {
 		f := &facts[i]
@@ -575,7 +580,7 @@ func (g *Guard) Observe(ctx context.Context, n *Notification) error {
 	if len(facts) == 0 {
 		return nil
 	}
-	return g.Record(ctx, facts...)
+	return g.record(ctx, facts)
 }
 
 func (g *Guard) observeChange(facts []Fact, c *Change, e *Entry, now time.Time) []Fact {

@@ -869,3 +869,22 @@ func BenchmarkGuardCheck(b *testing.B) {
 		}
 	})
 }
+
+// TestGuardTemplateRegistryAdapter checks the adapter Policy.Templates
+// documents, against the package's TemplateRegistry.
+func TestGuardTemplateRegistryAdapter(t *testing.T) {
+	ctx := context.Background()
+	var reg TemplateRegistry
+	reg.Put("WABA1", MessageTemplate{Name: "spring_sale", Language: "en_US", Category: "MARKETING", Status: "APPROVED"})
+	reg.Put("WABA1", MessageTemplate{Name: "old_offer", Language: "en_US", Category: "MARKETING", Status: "PAUSED"})
+	reg.Put("WABA1", MessageTemplate{Name: "receipt", Language: "en_US", Category: "UTILITY", Status: "APPROVED"})
+	night := time.Date(2025, 3, 4, 23, 0, 0, 0, time.UTC)
+	g, _ := rulesGuard(night, Policy{OptInOptional: true, DefaultTimeZone: time.UTC,
+		Templates: func(name, lang string) (string, string, bool) {
+			t, ok := reg.LookupTemplate(name, lang)
+			return string(t.Category), string(t.Status), ok
+		}})
+	rulesWant(t, "marketing at night", g.Check(ctx, rulesPhone, rulesTemplate("+9995550001", "spring_sale"), SendInfo{}), ErrQuietHours, time.Date(2025, 3, 5, 8, 0, 0, 0, time.UTC))
+	rulesWant(t, "paused", g.Check(ctx, rulesPhone, rulesTemplate("+9995550001", "old_offer"), SendInfo{}), ErrTemplatePaused, time.Time{})
+	rulesWant(t, "utility at night", g.Check(ctx, rulesPhone, rulesTemplate("+9995550001", "receipt"), SendInfo{}), nil, time.Time{})
+}

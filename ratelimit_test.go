@@ -253,7 +253,7 @@ func rulesSimulatePair(offered int, d time.Duration) int {
 // must be long against 45 × 6 s: 10 hours of fake time.
 func TestPairLimitAccuracy(t *testing.T) {
 	const d = 10 * time.Hour
-	admitted := rulesSimulatePair(100, d)
+	admitted := rulesSimulatePair(10, d)
 	limit := d.Seconds() / 6
 	if dev := math.Abs(float64(admitted)-limit) / limit; dev > 0.01 {
 		t.Fatalf("admitted %d in %v against %.0f: %.2f%% off", admitted, d, limit, dev*100)

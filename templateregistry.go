@@ -349,6 +349,9 @@ func (r *TemplateRegistry) update(k registryKey, id string, fn func(*MessageTemp
 		t = MessageTemplate{ID: id, Name: k.name, Language: k.lang}
 	}
 	fn(&t, next)
+	if t.ID == "" {
+		t.ID = id
+	}
 	next.t = t
 	if t.Status == TemplateStatusDeleted {
 		r.remove(k)
@@ -598,7 +601,16 @@ func cloneRaw(m map[string]json.RawMessage) map[string]json.RawMessage {
 // notification: status updates (approved, rejected, paused, disabled,
 // reinstated, archived, deleted, ...), quality updates, category updates
 // and component updates, each for the account of its entry. Other changes
-// are ignored. It returns how many template events it applied.
+// are ignored. It returns how many template events it applied. Wire it to
+// the webhook handler:
+//
+//	whatsapp.NewWebhookHandler(whatsapp.WebhookConfig{
+//		// ...
+//		OnNotification: func(_ context.Context, n *whatsapp.Notification) error {
+//			reg.ApplyNotification(n)
+//			return nil
+//		},
+//	})
 func (r *TemplateRegistry) ApplyNotification(n *Notification) int {
 	if n == nil {
 		return 0

@@ -185,3 +185,23 @@ func ExampleWithTemplateRegistry() {
 	// no such approved template: ticket_updates
 	// MARKETING PAUSED RED
 }
+
+func ExampleTemplateRegistry_ApplyNotification() {
+	reg := &whatsapp.TemplateRegistry{}
+	reg.Put("102290129340398", whatsapp.MessageTemplate{Name: "spring_sale", Language: "en_US",
+		Status: whatsapp.TemplateStatusApproved, Category: whatsapp.TemplateCategoryMarketing})
+
+	n, err := whatsapp.ParseNotification([]byte(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398",
+		"time":1751247548,"changes":[{"field":"message_template_status_update","value":{"event":"PAUSED",
+		"message_template_id":1689556908129836,"message_template_name":"spring_sale","message_template_language":"en-US",
+		"reason":null,"other_info":{"title":"FIRST_PAUSE","description":"Paused for 3 hours."}}}]}]}`))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("applied", reg.ApplyNotification(n))
+	t, _ := reg.LookupTemplate("spring_sale", "en_US")
+	fmt.Println(t.Status, t.ID)
+	// Output:
+	// applied 1
+	// PAUSED 1689556908129836
+}

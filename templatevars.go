@@ -614,13 +614,11 @@ func plainTextParams(cs []TemplateComponent) bool {
 }
 
 func (s *templateShape) build(f string, v *TemplateValues, out []TemplateComponent) ([]TemplateComponent, error) {
-	namedUsed := 0
 	useNamed := func(name string) (string, error) {
 		val, ok := v.Named[name]
 		if !ok {
 			return "", paramsError(f, "no value for {{"+name+"}} in Named", "template.params.missing")
 		}
-		namedUsed++
 		return val, nil
 	}
 	if !s.named && len(v.Named) > 0 {
@@ -691,7 +689,9 @@ func (s *templateShape) build(f string, v *TemplateValues, out []TemplateCompone
 		}
 		out = append(out, BodyParameters(ps...))
 	}
-	if s.named && namedUsed < len(v.Named) {
+	if s.named && len(v.Named) > 0 {
+		// A name may fill both the header and the body, so count names, not
+		// uses.
 		for name := range v.Named {
 			if !s.usesName(name) {
 				return nil, paramsError(f, "Named has "+strconv.Quote(name)+" but the template has no {{"+name+"}}", "template.params.count")

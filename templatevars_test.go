@@ -384,6 +384,11 @@ func TestBuildErrors(t *testing.T) {
 		{"coupon without copy-code button", templatesTicket(), TemplateValues{HeaderText: "h", Body: []string{"a", "b"}, URLSuffix: map[int]string{0: "x"}, CouponCode: "X"}, "template.params.count", ErrTemplateParams},
 		{"cards without carousel", templatesTicket(), TemplateValues{HeaderText: "h", Body: []string{"a", "b"}, URLSuffix: map[int]string{0: "x"}, Cards: []TemplateValues{{}}}, "template.params.count", ErrTemplateParams},
 		{"offer expiry without offer", templatesTicket(), TemplateValues{HeaderText: "h", Body: []string{"a", "b"}, URLSuffix: map[int]string{0: "x"}, OfferExpiresAt: time.Unix(1, 0)}, "template.params.count", ErrTemplateParams},
+		{"unused named value when a name fills header and body", MessageTemplate{Name: "x", Language: "en", ParameterFormat: ParameterFormatNamed,
+			Components: []MessageTemplateComponent{
+				{Type: HeaderComponent, Format: HeaderFormatText, Text: "For {{name}}"},
+				{Type: BodyComponent, Text: "Hi {{name}}, welcome."}}},
+			TemplateValues{Named: map[string]string{"name": "Ana", "extra": "x"}}, "template.params.count", ErrTemplateParams},
 		{"malformed definition", MessageTemplate{Name: "x", Language: "en", Components: []MessageTemplateComponent{{Type: BodyComponent, Text: "Hi {{1}"}}}, TemplateValues{}, "template.variable.malformed", ErrTemplateContent},
 	}
 	for _, tt := range tests {

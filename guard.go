@@ -280,8 +280,8 @@ func (g *Guard) portfolio(id string) string {
 }
 
 // Check decides whether m may be sent now from phoneNumberID, and counts
-// it if so, as if it were sent: use Reserve to give the quotas back when
-// the send fails. It returns nil, a *RuleError matching the broken rule's
+// it if so, as if it were sent (like Reserve followed by Commit): use
+// Reserve to give the quotas back when the send fails. It returns nil, a *RuleError matching the broken rule's
 // sentinel, a *ValidationError for a message without content or
 // recipient, or a *StoreError.
 func (g *Guard) Check(ctx context.Context, phoneNumberID string, m Message, info SendInfo) error {
@@ -394,10 +394,16 @@ func (g *Guard) decide(ctx context.Context, phone string, m *Message, info *Send
 	if !grant.OK {
 		return g.refuseQuota(grant, phone, m.To)
 	}
+	opens := !group && st.EntryPoint.Eligible(now)
 	if r != nil {
 		r.Billing = PriceMessage(m.Content, category, st.Window, st.EntryPoint, now)
-		r.At, r.grant, r.phone, r.user = now, grant, phone, user
-		r.opens = !group && st.EntryPoint.Eligible(now)
+		r.At, r.grant, r.phone, r.user, r.opens = now, grant, phone, user, opens
+	} else if opens {
+		// Check counts the send as made: a reply that opens the free entry
+		// point window opens it.
+		if err := g.st().Record(ctx, Fact{Kind: FactReply, Phone: phone, User: user, At: now}); err != nil && !g.Policy.FailOpen {
+			return &StoreError{Op: "record", Err: err}
+		}
 	}
 	return nil
 }

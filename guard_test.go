@@ -483,6 +483,18 @@ func TestGuardFreeEntryPoint(t *testing.T) {
 		t.Fatalf("after 72 h: %+v", r.Billing)
 	}
 
+	// Check counts a send as made: it opens the window too.
+	g3, clk3 := rulesGuard(rulesT0, Policy{})
+	rulesObserve(t, g3, rulesInbound(t, user, rulesT0, true))
+	clk3.Advance(time.Minute)
+	if err := g3.Check(ctx, rulesPhone, rulesText("+"+user), SendInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	st3, _ := g3.st().Load(ctx, StateKey{Phone: rulesPhone, User: user})
+	if !st3.EntryPoint.IsOpen(rulesT0.Add(time.Hour)) {
+		t.Fatalf("Check did not open the free entry point window: %+v", st3.EntryPoint)
+	}
+
 	// A status priced free_entry_point confirms the window when the
 	// referral was never seen.
 	g2, _ := rulesGuard(rulesT0, Policy{})

@@ -160,15 +160,15 @@ func (f FreeEntryPoint) ClosesAt() time.Time {
 	return addClamped(f.OpenedAt, EntryPointWindowDuration)
 }
 
-// maxTime is the latest time the rules compute with; adding to a time near
-// it saturates instead of overflowing.
-var maxTime = time.Unix(1<<62, 0)
+// maxUnix is the latest time, in Unix seconds, the rules compute with;
+// adding to a time near it saturates instead of overflowing.
+const maxUnix = 1 << 62
 
-// addClamped returns t+d, saturating at maxTime so that far-future input
-// never wraps around into the past.
+// addClamped returns t+d (d ≥ 0), saturating at maxUnix so that
+// far-future input never wraps around into the past.
 func addClamped(t time.Time, d time.Duration) time.Time {
-	if t.After(maxTime.Add(-d)) {
-		return maxTime
+	if t.Unix() >= maxUnix-int64(d/time.Second)-1 {
+		return time.Unix(maxUnix, 0)
 	}
 	return t.Add(d)
 }

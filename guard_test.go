@@ -2,11 +2,15 @@ package whatsapp
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -899,4 +903,43 @@ func TestGuardTemplateRegistryAdapter(t *testing.T) {
 	rulesWant(t, "marketing at night", g.Check(ctx, rulesPhone, rulesTemplate("+9995550001", "spring_sale"), SendInfo{}), ErrQuietHours, time.Date(2025, 3, 5, 8, 0, 0, 0, time.UTC))
 	rulesWant(t, "paused", g.Check(ctx, rulesPhone, rulesTemplate("+9995550001", "old_offer"), SendInfo{}), ErrTemplatePaused, time.Time{})
 	rulesWant(t, "utility at night", g.Check(ctx, rulesPhone, rulesTemplate("+9995550001", "receipt"), SendInfo{}), nil, time.Time{})
+}
+
+// TestGuardObserveThroughWebhookHandler plugs Observe into the webhook
+// handler: a signed POST of a user message opens the window; a redelivery
+// changes nothing.
+func TestGuardObserveThroughWebhookHandler(t *testing.T) {
+	ctx := context.Background()
+	g, clk := rulesGuard(rulesT0, Policy{})
+	const secret = "rules-test-secret"
+	srv := httptest.NewServer(NewWebhookHandler(WebhookConfig{AppSecret: secret, OnNotification: g.Observe}))
+	defer srv.Close()
+	post := func(body string) {
+		t.Helper()
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(body))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("webhook answered %d", resp.StatusCode)
+		}
+	}
+	rulesWant(t, "before the webhook", g.Check(ctx, rulesPhone, rulesText("+15550001"), SendInfo{}), ErrWindowClosed, time.Time{})
+	body := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"WABA1","changes":[{"field":"messages","value":{
+		"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":%q},
+		"contacts":[{"profile":{"name":"A"},"wa_id":"15550001"}],
+		"messages":[{"from":"15550001","id":"wamid.hook1","timestamp":"%d","type":"text","text":{"body":"hi"}}]}}]}]}`,
+		rulesPhone, rulesT0.Unix())
+	post(body)
+	post(body) // redelivery
+	clk.Advance(time.Minute)
+	rulesWant(t, "after the webhook", g.Check(ctx, rulesPhone, rulesText("+15550001"), SendInfo{}), nil, time.Time{})
+	clk.Set(rulesT0.Add(WindowDuration))
+	rulesWant(t, "24 h later", g.Check(ctx, rulesPhone, rulesText("+15550001"), SendInfo{}), ErrWindowClosed, time.Time{})
 }

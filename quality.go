@@ -390,7 +390,8 @@ func (h TemplateHealth) Apply(ev TemplateHealthEvent) TemplateHealth {
 }
 
 // TemplateHealthOf folds events, in time order (stable for equal times),
-// into a TemplateHealth.
+// into a TemplateHealth. An event equal to an earlier one (same Event,
+// Detail and At: a redelivered webhook) is applied once.
 func TemplateHealthOf(events []TemplateHealthEvent) TemplateHealth {
 	var h TemplateHealth
 	sorted := true
@@ -403,7 +404,13 @@ func TemplateHealthOf(events []TemplateHealthEvent) TemplateHealth {
 	if !sorted {
 		events = sortedHealthEvents(events)
 	}
-	for _, ev := range events {
+next:
+	for i, ev := range events {
+		for j := i - 1; j >= 0 && events[j].At.Equal(ev.At); j-- {
+			if events[j] == ev {
+				continue next
+			}
+		}
 		h = h.Apply(ev)
 	}
 	return h

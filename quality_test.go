@@ -294,6 +294,20 @@ func TestTemplateHealthEvents(t *testing.T) {
 			},
 		},
 		{
+			name: "a redelivered pause counts once",
+			events: []TemplateHealthEvent{
+				{Event: "PAUSED", At: t0},
+				{Event: "PAUSED", At: t0},
+			},
+			at:      t0.Add(time.Hour),
+			wantErr: ErrTemplatePaused,
+			check: func(t *testing.T, h TemplateHealth) {
+				if h.Pauses != 1 || !h.PausedUntil.Equal(t0.Add(3*time.Hour)) {
+					t.Errorf("health = %+v, want one pause of 3 h", h)
+				}
+			},
+		},
+		{
 			name: "out of order events are sorted",
 			events: []TemplateHealthEvent{
 				{Event: "APPROVED", At: t0.Add(4 * time.Hour)},

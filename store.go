@@ -175,8 +175,10 @@ const (
 
 	// FactTemplate: an event of Template: TemplateHealthEvent{Event:
 	// Value, Detail: Detail, At: At}. Merge: log: inserted in time order
-	// after events of equal At; when a template holds more than
-	// MaxTemplateEvents, the oldest are dropped.
+	// after events of equal At, unless an event with the same Event,
+	// Detail and At is there already (webhooks are delivered at least
+	// once); when a template holds more than MaxTemplateEvents, the oldest
+	// are dropped.
 	FactTemplate
 )
 
@@ -467,6 +469,12 @@ func (s *MemoryStore) record(f *Fact) {
 		ev := TemplateHealthEvent{Event: f.Value, Detail: f.Detail, At: f.At}
 		s.mu.Lock()
 		old := s.templates[f.Template]
+		for _, e := range old {
+			if e == ev {
+				s.mu.Unlock()
+				return // a redelivery
+			}
+		}
 		i := len(old)
 		for i > 0 && old[i-1].At.After(ev.At) {
 			i--

@@ -213,6 +213,12 @@ func testRecordTemplateLog(t *testing.T, s whatsapp.Store) {
 	if evs := load(t, s, other).TemplateEvents; len(evs) != 0 {
 		t.Fatalf("another language holds %d events", len(evs))
 	}
+	// A redelivered event (same event, detail and time) is not logged
+	// twice.
+	record(t, s, ev("PAUSED", "FIRST_PAUSE", t0.Add(time.Hour)))
+	if n := len(load(t, s, key).TemplateEvents); n != len(want) {
+		t.Fatalf("after a redelivery: %d events, want %d", n, len(want))
+	}
 	// The log keeps the newest MaxTemplateEvents.
 	for i := 0; i < whatsapp.MaxTemplateEvents+5; i++ {
 		record(t, s, ev("FLAGGED", fmt.Sprint(i), t0.Add(time.Duration(10+i)*time.Hour)))

@@ -2,7 +2,6 @@ package whatsapptest
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -56,23 +55,6 @@ type sendHead struct {
 	TypingIndicator  *struct {
 		Type string `json:"type"`
 	} `json:"typing_indicator"`
-}
-
-// sendResponse is the answer to an accepted send.
-type sendResponse struct {
-	MessagingProduct string         `json:"messaging_product"`
-	Contacts         []sendContact  `json:"contacts"`
-	Messages         []sendMessage_ `json:"messages"`
-}
-
-type sendContact struct {
-	Input string `json:"input"`
-	WaID  string `json:"wa_id"`
-}
-
-type sendMessage_ struct {
-	ID            string `json:"id"`
-	MessageStatus string `json:"message_status,omitempty"`
 }
 
 // handleMessages serves POST /{phone-number-id}/messages: sends, read
@@ -182,7 +164,7 @@ func (s *Server) accept(c *call, pnid string, m *whatsapp.Message) {
 		return
 	}
 
-	id := "wamid.OUT" + fmt.Sprintf("%08d", s.nextIDLocked())
+	id := messageID("OUT", s.nextIDLocked())
 	sm := &SentMessage{ID: id, PhoneNumberID: pnid, To: m.To, WaID: to, Message: *m,
 		Body: json.RawMessage(c.body), At: now}
 	bill := whatsapp.PriceMessage(m.Content, category, u.window, u.entry, now)
@@ -199,13 +181,25 @@ func (s *Server) accept(c *call, pnid string, m *whatsapp.Message) {
 	s.queueStatusesLocked(sm)
 	s.notifyLocked()
 
-	resp := sendResponse{MessagingProduct: "whatsapp",
-		Contacts: []sendContact{{Input: m.To, WaID: to}},
-		Messages: []sendMessage_{{ID: id, MessageStatus: status}}}
-	if group {
-		resp.Contacts = nil
+	// {"messaging_product":"whatsapp","contacts":[{"input":..,"wa_id":..}],
+	//  "messages":[{"id":..,"message_status":..}]}
+	b := append(c.buf[:0], `{"messaging_product":"whatsapp","contacts":[`...)
+	if !group {
+		b = append(b, `{"input":`...)
+		b = appendString(b, m.To)
+		b = append(b, `,"wa_id":`...)
+		b = appendString(b, to)
+		b = append(b, '}')
 	}
-	c.json(http.StatusOK, resp)
+	b = append(b, `],"messages":[{"id":`...)
+	b = appendString(b, id)
+	if status != "" {
+		b = append(b, `,"message_status":`...)
+		b = appendString(b, status)
+	}
+	b = append(b, "}]}"...)
+	c.buf = b
+	c.write(http.StatusOK, b)
 }
 
 // markRead serves a read receipt or typing indicator.
@@ -295,4 +289,17 @@ func (s *Server) statusItemLocked(m *SentMessage, status string, at time.Time) j
 	}
 	b, _ := json.Marshal(w)
 	return b
+}
+
+// messageID returns "wamid." + kind + n in at least 8 digits.
+func messageID(kind string, n uint64) string {
+	var b [32]byte
+	out := append(b[:0], "wamid."...)
+	out = append(out, kind...)
+	d := strconv.AppendUint(nil, n, 10)
+	for i := len(d); i < 8; i++ {
+		out = append(out, '0')
+	}
+	out = append(out, d...)
+	return string(out)
 }

@@ -31,6 +31,8 @@ type Request struct {
 	ErrorCode int
 	// At is the server clock's time when the request arrived.
 	At time.Time
+
+	rawQuery string
 }
 
 // SentMessage is a message the server accepted from the business.
@@ -91,8 +93,16 @@ type ReadReceipt struct {
 // Requests returns every request received so far, in order.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
+	out := slices.Clone(s.requests)
+	s.mu.Unlock()
+	// The log keeps requests as they came, cheaply; the copies handed out
+	// are parsed and redacted.
+	for i := range out {
+		r := &out[i]
+		r.Query, _ = url.ParseQuery(r.rawQuery)
+		r.Header = redactHeader(r.Header)
+	}
+	return out
 }
 
 // Messages returns every message accepted so far, in order.

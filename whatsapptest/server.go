@@ -77,6 +77,7 @@ type Server struct {
 
 	mu            sync.Mutex
 	changed       chan struct{} // closed and replaced when anything is recorded
+	waiting       int           // goroutines in waitFor, which watch changed
 	seq           uint64        // ids
 	numbers       map[string]*phoneNumber
 	order         []string // phone number ids in order of creation
@@ -223,6 +224,9 @@ func (s *Server) HTTPClient() *http.Client { return &http.Client{Transport: s.tr
 // notifyLocked wakes everything waiting for a change (Wait* methods,
 // Flush). Call it with s.mu held.
 func (s *Server) notifyLocked() {
+	if s.waiting == 0 {
+		return // nobody holds the channel: no need for a new one
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
 }
@@ -230,8 +234,14 @@ func (s *Server) notifyLocked() {
 // waitFor blocks until cond (called with s.mu held) is true or ctx is
 // done.
 func (s *Server) waitFor(ctx context.Context, cond func() bool) error {
-	for {
+	s.mu.Lock()
+	s.waiting++
+	defer func() {
 		s.mu.Lock()
+		s.waiting--
+		s.mu.Unlock()
+	}()
+	for {
 		ok := cond()
 		ch := s.changed
 		s.mu.Unlock()
@@ -243,6 +253,7 @@ func (s *Server) waitFor(ctx context.Context, cond func() bool) error {
 			return ctx.Err()
 		case <-ch:
 		}
+		s.mu.Lock()
 	}
 }
 
@@ -497,8 +508,8 @@ func (s *Server) record(c *call) {
 		Method:     c.r.Method,
 		Path:       c.r.URL.Path,
 		Version:    c.version,
-		Query:      c.r.URL.Query(),
-		Header:     redactHeader(c.r.Header),
+		rawQuery:   c.r.URL.RawQuery,
+		Header:     c.r.Header, // redacted when read
 		Body:       c.body,
 		StatusCode: c.status,
 		ErrorCode:  c.code,
@@ -510,6 +521,7 @@ func (s *Server) record(c *call) {
 	s.mu.Unlock()
 }
 
+// redactHeader returns a copy of h with the Authorization value redacted.
 func redactHeader(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, v := range h {

@@ -160,7 +160,7 @@ func (s *Server) receiveLocked(from string, m *wireInbound) string {
 	id := waID(from)
 	now := s.Clock.Now()
 	m.From = id
-	m.ID = "wamid.IN" + fmt.Sprintf("%08d", s.nextIDLocked())
+	m.ID = messageID("IN", s.nextIDLocked())
 	m.Timestamp = strconv.FormatInt(now.Unix(), 10)
 	u := s.userLocked(pnid, id)
 	u.window = u.window.Record(now)

@@ -201,6 +201,7 @@ func (s *Server) Flush(ctx context.Context) error {
 			return true
 		}
 		now := s.Clock.Now()
+		s.reviewTemplatesLocked(now) // due reviews queue their webhooks
 		if len(s.hooks.events) > 0 && !s.hooks.events[0].due.After(now) {
 			return false
 		}
@@ -240,6 +241,7 @@ func (s *Server) enqueueLocked(e *event) {
 		i--
 	}
 	s.hooks.events = slices.Insert(q, i, e)
+	s.wake()
 }
 
 // wake tells the dispatcher to look at the queue again.

@@ -241,8 +241,14 @@ type PairState struct {
 // Take applies the rule to one message at at. It returns the new state
 // and true if the message may be sent; otherwise the state unchanged,
 // false, and retryAt, the earliest time a message may be sent (the end of
-// the debt). A time earlier than the burst's start counts as the start. A
-// zero at counts as the state's latest time.
+// the debt). Precisely, with t = at, or s.BurstStart if at is earlier or
+// zero:
+//
+//   - if t ≥ s.Until, a new burst begins: {Until: t + Interval,
+//     BurstStart: t, BurstCount: 1};
+//   - else if t < s.BurstStart + BurstWindow and s.BurstCount < Burst,
+//     the burst grows: BurstCount + 1, Until + Interval;
+//   - else the message is refused, retryAt = s.Until.
 func (p PairLimit) Take(s PairState, at time.Time) (next PairState, ok bool, retryAt time.Time) {
 	p = p.withDefaults()
 	if at.Before(s.BurstStart) || at.IsZero() {

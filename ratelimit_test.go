@@ -495,3 +495,16 @@ func (f *rulesFloor) allow(user string, at time.Time) bool {
 	_ = f.seen[user]
 	return f.lim.AllowN(at, 1)
 }
+
+func TestThroughputAllowUsesClock(t *testing.T) {
+	now := rulesT0
+	l := Throughput{Clock: func() time.Time { return now }}
+	l.SetLevel("1055", ThroughputCoexistence) // burst 2
+	if !l.Allow("1055") || !l.Allow("1055") || l.Allow("1055") {
+		t.Fatal("Allow does not follow the burst of 2")
+	}
+	now = now.Add(50 * time.Millisecond) // one token at 20 per second
+	if !l.Allow("1055") || l.Allow("1055") {
+		t.Fatal("Allow does not follow the clock")
+	}
+}

@@ -67,11 +67,11 @@ func (in Interactive) validate(f string) error {
 	if r.bodyRequired {
 		minBody = 1
 	}
-	if err := checkText(join(f, "body.text"), in.Body, minBody, r.bodyMax); err != nil {
-		return err
+	if err := checkText("body.text", in.Body, minBody, r.bodyMax); err != nil {
+		return within(f, err)
 	}
-	if err := checkText(join(f, "footer.text"), in.Footer, 0, MaxFooterLength); err != nil {
-		return err
+	if err := checkText("footer.text", in.Footer, 0, MaxFooterLength); err != nil {
+		return within(f, err)
 	}
 	hf := join(f, "header")
 	switch {
@@ -156,7 +156,7 @@ func (h *InteractiveHeader) validate(f string) error {
 	case h.Document != nil:
 		return h.Document.validate(join(f, "document"))
 	}
-	return checkText(join(f, "text"), h.Text, 1, MaxHeaderTextLength)
+	return within(f, checkText("text", h.Text, 1, MaxHeaderTextLength))
 }
 
 // MarshalJSON encodes the header with its type.
@@ -298,8 +298,8 @@ func (List) rules() interactiveRules {
 }
 
 func (l List) validate(f string) error {
-	if err := checkText(join(f, "button"), l.Button, 1, MaxListButtonLength); err != nil {
-		return err
+	if err := checkText("button", l.Button, 1, MaxListButtonLength); err != nil {
+		return within(f, err)
 	}
 	sf := join(f, "sections")
 	if err := checkCount(sf, len(l.Sections), 1, MaxListSections); err != nil {
@@ -313,8 +313,8 @@ func (l List) validate(f string) error {
 		if len(l.Sections) > 1 {
 			minTitle = 1
 		}
-		if err := checkText(join(f, "title"), s.Title, minTitle, MaxListRowTitleLength); err != nil {
-			return err
+		if err := checkText("title", s.Title, minTitle, MaxListRowTitleLength); err != nil {
+			return within(f, err)
 		}
 		rf := join(f, "rows")
 		if err := checkCount(rf, len(s.Rows), 1, MaxListRows); err != nil {
@@ -326,18 +326,18 @@ func (l List) validate(f string) error {
 			if rows > MaxListRows {
 				return invalid(f, "a list has at most "+strconv.Itoa(MaxListRows)+" rows in all sections", nil)
 			}
-			if err := checkText(join(f, "id"), r.ID, 1, MaxListRowIDLength); err != nil {
-				return err
+			if err := checkText("id", r.ID, 1, MaxListRowIDLength); err != nil {
+				return within(f, err)
 			}
 			if _, dup := seen[r.ID]; dup {
 				return invalid(join(f, "id"), "must be unique across the list", r.ID)
 			}
 			seen[r.ID] = struct{}{}
-			if err := checkText(join(f, "title"), r.Title, 1, MaxListRowTitleLength); err != nil {
-				return err
+			if err := checkText("title", r.Title, 1, MaxListRowTitleLength); err != nil {
+				return within(f, err)
 			}
-			if err := checkText(join(f, "description"), r.Description, 0, MaxListRowDescLength); err != nil {
-				return err
+			if err := checkText("description", r.Description, 0, MaxListRowDescLength); err != nil {
+				return within(f, err)
 			}
 		}
 	}
@@ -360,10 +360,10 @@ func (CTAURL) rules() interactiveRules {
 
 func (c CTAURL) validate(f string) error {
 	f = join(f, "parameters")
-	if err := checkText(join(f, "display_text"), c.DisplayText, 1, MaxCTADisplayTextLength); err != nil {
-		return err
+	if err := checkText("display_text", c.DisplayText, 1, MaxCTADisplayTextLength); err != nil {
+		return within(f, err)
 	}
-	return checkURL(join(f, "url"), c.URL, 2000, "https", "http")
+	return within(f, checkURL("url", c.URL, 2000, "https", "http"))
 }
 
 // LocationRequest asks the user to share their location (interactive type
@@ -413,12 +413,12 @@ func (fl Flow) validate(f string) error {
 		return invalid(join(f, "flow_id"), "set exactly one of flow_id and flow_name", nil)
 	}
 	if fl.FlowID != "" {
-		if err := checkID(join(f, "flow_id"), fl.FlowID, 128); err != nil {
-			return err
+		if err := checkID("flow_id", fl.FlowID, 128); err != nil {
+			return within(f, err)
 		}
 	}
-	if err := checkText(join(f, "flow_cta"), fl.CTA, 1, MaxFlowCTALength); err != nil {
-		return err
+	if err := checkText("flow_cta", fl.CTA, 1, MaxFlowCTALength); err != nil {
+		return within(f, err)
 	}
 	if fl.Mode != "" {
 		if err := oneOf(join(f, "mode"), fl.Mode, "draft", "published"); err != nil {
@@ -487,10 +487,10 @@ func (Product) rules() interactiveRules {
 }
 
 func (p Product) validate(f string) error {
-	if err := checkID(join(f, "catalog_id"), p.CatalogID, 128); err != nil {
-		return err
+	if err := checkID("catalog_id", p.CatalogID, 128); err != nil {
+		return within(f, err)
 	}
-	return checkText(join(f, "product_retailer_id"), p.ProductRetailerID, 1, 256)
+	return within(f, checkText("product_retailer_id", p.ProductRetailerID, 1, 256))
 }
 
 // ProductList shows up to 30 products in up to 10 sections (interactive
@@ -519,8 +519,8 @@ func (ProductList) rules() interactiveRules {
 }
 
 func (p ProductList) validate(f string) error {
-	if err := checkID(join(f, "catalog_id"), p.CatalogID, 128); err != nil {
-		return err
+	if err := checkID("catalog_id", p.CatalogID, 128); err != nil {
+		return within(f, err)
 	}
 	sf := join(f, "sections")
 	if err := checkCount(sf, len(p.Sections), 1, MaxListSections); err != nil {
@@ -529,8 +529,8 @@ func (p ProductList) validate(f string) error {
 	items := 0
 	for i, s := range p.Sections {
 		f := index(sf, i)
-		if err := checkText(join(f, "title"), s.Title, 1, MaxListRowTitleLength); err != nil {
-			return err
+		if err := checkText("title", s.Title, 1, MaxListRowTitleLength); err != nil {
+			return within(f, err)
 		}
 		pf := join(f, "product_items")
 		if err := checkCount(pf, len(s.ProductItems), 1, MaxProductListItems); err != nil {
@@ -542,8 +542,8 @@ func (p ProductList) validate(f string) error {
 			if items > MaxProductListItems {
 				return invalid(f, "a product list has at most "+strconv.Itoa(MaxProductListItems)+" products in all sections", nil)
 			}
-			if err := checkText(join(f, "product_retailer_id"), it.ProductRetailerID, 1, 256); err != nil {
-				return err
+			if err := checkText("product_retailer_id", it.ProductRetailerID, 1, 256); err != nil {
+				return within(f, err)
 			}
 		}
 	}
@@ -564,7 +564,7 @@ func (Catalog) rules() interactiveRules {
 }
 
 func (c Catalog) validate(f string) error {
-	return checkText(join(f, "parameters.thumbnail_product_retailer_id"), c.ThumbnailProductRetailerID, 0, 256)
+	return within(f, checkText("parameters.thumbnail_product_retailer_id", c.ThumbnailProductRetailerID, 0, 256))
 }
 
 // RawAction sends an interactive kind this package does not model yet:

@@ -345,7 +345,7 @@ type Text struct {
 func (Text) MessageType() string { return TypeText }
 
 func (t Text) validate(f string) error {
-	return checkText(join(f, "body"), t.Body, 1, MaxTextBodyLength)
+	return within(f, checkText("body", t.Body, 1, MaxTextBodyLength))
 }
 
 func (t Text) fill(w *wireMessage) { w.Text = &t }
@@ -359,9 +359,9 @@ func checkMedia(f, id, link string) error {
 	case id != "" && link != "":
 		return invalid(join(f, "link"), "set id or link, not both", link)
 	case id != "":
-		return checkID(join(f, "id"), id, 256)
+		return within(f, checkID("id", id, 256))
 	}
-	return checkURL(join(f, "link"), link, 2048, "https")
+	return within(f, checkURL("link", link, 2048, "https"))
 }
 
 // Image is an image message: JPEG or PNG, at most 5 MB, by uploaded media
@@ -379,7 +379,7 @@ func (m Image) validate(f string) error {
 	if err := checkMedia(f, m.ID, m.Link); err != nil {
 		return err
 	}
-	return checkText(join(f, "caption"), m.Caption, 0, MaxCaptionLength)
+	return within(f, checkText("caption", m.Caption, 0, MaxCaptionLength))
 }
 
 func (m Image) fill(w *wireMessage) { w.Image = &m }
@@ -398,7 +398,7 @@ func (m Video) validate(f string) error {
 	if err := checkMedia(f, m.ID, m.Link); err != nil {
 		return err
 	}
-	return checkText(join(f, "caption"), m.Caption, 0, MaxCaptionLength)
+	return within(f, checkText("caption", m.Caption, 0, MaxCaptionLength))
 }
 
 func (m Video) fill(w *wireMessage) { w.Video = &m }
@@ -435,10 +435,10 @@ func (m Document) validate(f string) error {
 	if err := checkMedia(f, m.ID, m.Link); err != nil {
 		return err
 	}
-	if err := checkText(join(f, "caption"), m.Caption, 0, MaxCaptionLength); err != nil {
-		return err
+	if err := checkText("caption", m.Caption, 0, MaxCaptionLength); err != nil {
+		return within(f, err)
 	}
-	return checkText(join(f, "filename"), m.Filename, 0, 240)
+	return within(f, checkText("filename", m.Filename, 0, 240))
 }
 
 func (m Document) fill(w *wireMessage) { w.Document = &m }
@@ -469,16 +469,16 @@ type Location struct {
 func (Location) MessageType() string { return TypeLocation }
 
 func (l Location) validate(f string) error {
-	if err := checkFloat(join(f, "latitude"), l.Latitude, -90, 90); err != nil {
-		return err
+	if err := checkFloat("latitude", l.Latitude, -90, 90); err != nil {
+		return within(f, err)
 	}
-	if err := checkFloat(join(f, "longitude"), l.Longitude, -180, 180); err != nil {
-		return err
+	if err := checkFloat("longitude", l.Longitude, -180, 180); err != nil {
+		return within(f, err)
 	}
-	if err := checkText(join(f, "name"), l.Name, 0, 1000); err != nil {
-		return err
+	if err := checkText("name", l.Name, 0, 1000); err != nil {
+		return within(f, err)
 	}
-	return checkText(join(f, "address"), l.Address, 0, 1000)
+	return within(f, checkText("address", l.Address, 0, 1000))
 }
 
 func (l Location) fill(w *wireMessage) { w.Location = &l }
@@ -494,8 +494,8 @@ type Reaction struct {
 func (Reaction) MessageType() string { return TypeReaction }
 
 func (r Reaction) validate(f string) error {
-	if err := checkID(join(f, "message_id"), r.MessageID, 512); err != nil {
-		return err
+	if err := checkID("message_id", r.MessageID, 512); err != nil {
+		return within(f, err)
 	}
 	if r.Emoji == "" {
 		return nil
@@ -624,8 +624,8 @@ type ContactURL struct {
 }
 
 func (c *Contact) validate(f string) error {
-	if err := checkText(join(f, "name.formatted_name"), c.Name.FormattedName, 1, 1000); err != nil {
-		return err
+	if err := checkText("name.formatted_name", c.Name.FormattedName, 1, 1000); err != nil {
+		return within(f, err)
 	}
 	for i, p := range c.Phones {
 		if p.Phone == "" && p.WaID == "" {

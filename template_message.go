@@ -245,14 +245,17 @@ const (
 )
 
 func (t Template) validate(f string) error {
-	if err := checkTemplateName(join(f, "name"), t.Name); err != nil {
-		return err
+	if err := checkTemplateName("name", t.Name); err != nil {
+		return within(f, err)
 	}
-	if err := checkLanguageCode(join(f, "language.code"), t.Language); err != nil {
-		return err
+	if err := checkLanguageCode("language.code", t.Language); err != nil {
+		return within(f, err)
 	}
 	v := templateParamCheck{}
-	return v.components(join(f, "components"), t.Components, false)
+	if err := v.components(t.Components, false); err != nil {
+		return within(join(f, "components"), err)
+	}
+	return nil
 }
 
 // checkTemplateName checks a template name: lowercase letters, digits and
@@ -318,80 +321,86 @@ type templateParamCheck struct {
 	named, positional bool
 }
 
-func (v *templateParamCheck) components(f string, cs []TemplateComponent, inCard bool) error {
+// components checks cs. Field paths in its errors are relative to the
+// list ("[1].parameters[0].text"): they are built only when a check fails,
+// so a valid send allocates nothing here.
+func (v *templateParamCheck) components(cs []TemplateComponent, inCard bool) error {
 	var header, body, offer, carousel bool
-	buttons := map[int]bool{}
-	for i, c := range cs {
-		cf := index(f, i)
+	var buttons [MaxTemplateButtonIndex + 1]bool
+	for i := range cs {
+		c := &cs[i]
+		at := func(sub string) string { return index("", i) + "." + sub }
 		switch c.Type {
 		case ComponentHeader:
 			if header {
-				return invalid(join(cf, "type"), "only one header component", c.Type)
+				return invalid(at("type"), "only one header component", c.Type)
 			}
 			header = true
-			if err := checkCount(join(cf, "parameters"), len(c.Parameters), 0, 1); err != nil {
-				return err
+			if len(c.Parameters) > 1 {
+				return invalid(at("parameters"), "a header has at most one parameter, has "+strconv.Itoa(len(c.Parameters)), nil)
 			}
 		case ComponentBody:
 			if body {
-				return invalid(join(cf, "type"), "only one body component", c.Type)
+				return invalid(at("type"), "only one body component", c.Type)
 			}
 			body = true
 		case ComponentButton:
 			if c.SubType == "" {
-				return invalid(join(cf, "sub_type"), "is required for buttons", nil)
+				return invalid(at("sub_type"), "is required for buttons", nil)
 			}
 			if c.Index < 0 || c.Index > MaxTemplateButtonIndex {
-				return invalid(join(cf, "index"), "must be 0 to 9", c.Index)
+				return invalid(at("index"), "must be 0 to 9", c.Index)
 			}
 			if buttons[c.Index] {
-				return invalid(join(cf, "index"), "two components fill the same button", c.Index)
+				return invalid(at("index"), "two components fill the same button", c.Index)
 			}
 			buttons[c.Index] = true
 		case ComponentCarousel:
 			if inCard || carousel {
-				return invalid(join(cf, "type"), "only one carousel, not inside a card", c.Type)
+				return invalid(at("type"), "only one carousel, not inside a card", c.Type)
 			}
 			carousel = true
-			if err := checkCount(join(cf, "cards"), len(c.Cards), 1, 10); err != nil {
-				return err
+			if len(c.Cards) < 1 || len(c.Cards) > 10 {
+				return invalid(at("cards"), "must have 1 to 10 cards, has "+strconv.Itoa(len(c.Cards)), nil)
 			}
-			for j, card := range c.Cards {
-				kf := index(join(cf, "cards"), j)
+			for j := range c.Cards {
+				card := &c.Cards[j]
 				if card.CardIndex < 0 || card.CardIndex > 9 {
-					return invalid(join(kf, "card_index"), "must be 0 to 9", card.CardIndex)
+					return invalid(index(at("cards"), j)+".card_index", "must be 0 to 9", card.CardIndex)
 				}
-				if err := v.components(join(kf, "components"), card.Components, true); err != nil {
-					return err
+				if err := v.components(card.Components, true); err != nil {
+					return within(index(at("cards"), j)+".components", err)
 				}
 			}
 			continue
 		case ComponentLimitedTimeOffer:
 			if offer {
-				return invalid(join(cf, "type"), "only one limited_time_offer component", c.Type)
+				return invalid(at("type"), "only one limited_time_offer component", c.Type)
 			}
 			offer = true
 		default:
-			return invalid(join(cf, "type"), "must be header, body, button, carousel or limited_time_offer", c.Type)
+			return invalid(at("type"), "must be header, body, button, carousel or limited_time_offer", c.Type)
 		}
 		if len(c.Cards) > 0 {
-			return invalid(join(cf, "cards"), "only carousel components have cards", nil)
+			return invalid(at("cards"), "only carousel components have cards", nil)
 		}
 		for j := range c.Parameters {
-			if err := v.parameter(index(join(cf, "parameters"), j), &c, &c.Parameters[j]); err != nil {
-				return err
+			if err := v.parameter(c, &c.Parameters[j]); err != nil {
+				return within(index(at("parameters"), j), err)
 			}
 		}
 	}
 	return nil
 }
 
-func (v *templateParamCheck) parameter(f string, c *TemplateComponent, p *TemplateParameter) error {
+// parameter checks one parameter; field paths in its errors are relative
+// to the parameter.
+func (v *templateParamCheck) parameter(c *TemplateComponent, p *TemplateParameter) error {
 	if p.Name != "" {
 		if c.Type != ComponentBody && c.Type != ComponentHeader {
-			return invalid(join(f, "parameter_name"), "only header and body parameters have names", p.Name)
+			return invalid("parameter_name", "only header and body parameters have names", p.Name)
 		}
-		if err := checkParamName(join(f, "parameter_name"), p.Name); err != nil {
+		if err := checkParamName("parameter_name", p.Name); err != nil {
 			return err
 		}
 		v.named = true
@@ -399,75 +408,75 @@ func (v *templateParamCheck) parameter(f string, c *TemplateComponent, p *Templa
 		v.positional = true
 	}
 	if v.named && v.positional {
-		return &ValidationError{Field: join(f, "parameter_name"), Reason: "a template uses named or positional parameters, not both",
+		return &ValidationError{Field: "parameter_name", Reason: "a template uses named or positional parameters, not both",
 			Rule: "template.params.mixed", Err: ErrTemplateParams}
 	}
 	allowed := paramTypesFor(c)
-	if err := oneOf(join(f, "type"), p.Type, allowed...); err != nil {
+	if err := oneOf("type", p.Type, allowed...); err != nil {
 		err.(*ValidationError).Err = ErrTemplateParams
 		return err
 	}
 	switch p.Type {
 	case "text":
-		if err := checkText(join(f, "text"), p.Text, 1, MaxTemplateParamLength); err != nil {
+		if err := checkText("text", p.Text, 1, MaxTemplateParamLength); err != nil {
 			return err
 		}
 		if c.Type == ComponentBody && strings.ContainsAny(p.Text, "\n\t") {
-			return invalid(join(f, "text"), "body parameters must not contain new lines or tabs", p.Text)
+			return invalid("text", "body parameters must not contain new lines or tabs", p.Text)
 		}
 		if strings.Contains(p.Text, "    ") {
-			return invalid(join(f, "text"), "must not contain more than 4 consecutive spaces", p.Text)
+			return invalid("text", "must not contain more than 4 consecutive spaces", p.Text)
 		}
 	case "currency":
 		if p.Currency == nil {
-			return invalid(join(f, "currency"), "is required for a currency parameter", nil)
+			return invalid("currency", "is required for a currency parameter", nil)
 		}
-		if err := checkText(join(f, "currency.fallback_value"), p.Currency.FallbackValue, 1, 1000); err != nil {
+		if err := checkText("currency.fallback_value", p.Currency.FallbackValue, 1, 1000); err != nil {
 			return err
 		}
 		if len(p.Currency.Code) != 3 || !isUpper(p.Currency.Code) {
-			return invalid(join(f, "currency.code"), "must be an ISO 4217 code such as USD", p.Currency.Code)
+			return invalid("currency.code", "must be an ISO 4217 code such as USD", p.Currency.Code)
 		}
 	case "date_time":
 		if p.DateTime == nil {
-			return invalid(join(f, "date_time"), "is required for a date_time parameter", nil)
+			return invalid("date_time", "is required for a date_time parameter", nil)
 		}
-		return checkText(join(f, "date_time.fallback_value"), p.DateTime.FallbackValue, 1, 1000)
+		return checkText("date_time.fallback_value", p.DateTime.FallbackValue, 1, 1000)
 	case "image":
 		if p.Image == nil {
-			return invalid(join(f, "image"), "is required for an image parameter", nil)
+			return invalid("image", "is required for an image parameter", nil)
 		}
-		return p.Image.validate(join(f, "image"))
+		return p.Image.validate("image")
 	case "video":
 		if p.Video == nil {
-			return invalid(join(f, "video"), "is required for a video parameter", nil)
+			return invalid("video", "is required for a video parameter", nil)
 		}
-		return p.Video.validate(join(f, "video"))
+		return p.Video.validate("video")
 	case "document":
 		if p.Document == nil {
-			return invalid(join(f, "document"), "is required for a document parameter", nil)
+			return invalid("document", "is required for a document parameter", nil)
 		}
-		return p.Document.validate(join(f, "document"))
+		return p.Document.validate("document")
 	case "location":
 		if p.Location == nil {
-			return invalid(join(f, "location"), "is required for a location parameter", nil)
+			return invalid("location", "is required for a location parameter", nil)
 		}
-		return p.Location.validate(join(f, "location"))
+		return p.Location.validate("location")
 	case "payload":
-		return checkText(join(f, "payload"), p.Payload, 1, MaxQuickReplyPayloadLen)
+		return checkText("payload", p.Payload, 1, MaxQuickReplyPayloadLen)
 	case "coupon_code":
-		return checkText(join(f, "coupon_code"), p.CouponCode, 1, MaxCouponCodeLength)
+		return checkText("coupon_code", p.CouponCode, 1, MaxCouponCodeLength)
 	case "action":
 		if p.Action == nil {
-			return invalid(join(f, "action"), "is required for an action parameter", nil)
+			return invalid("action", "is required for an action parameter", nil)
 		}
 	case "limited_time_offer":
 		if p.Offer == nil {
-			return invalid(join(f, "limited_time_offer"), "is required for a limited_time_offer parameter", nil)
+			return invalid("limited_time_offer", "is required for a limited_time_offer parameter", nil)
 		}
 	case "product":
 		if p.Product == nil {
-			return invalid(join(f, "product"), "is required for a product parameter", nil)
+			return invalid("product", "is required for a product parameter", nil)
 		}
 	}
 	return nil

@@ -17,6 +17,25 @@ func invalid(field, reason string, value any) *ValidationError {
 	return &ValidationError{Field: field, Reason: reason, Value: value}
 }
 
+// within puts err's field (if err is a *ValidationError) under prefix, so
+// that validators can report relative paths and build the full path only
+// when a check fails. It returns err (nil stays nil).
+func within(prefix string, err error) error {
+	ve, ok := err.(*ValidationError)
+	if !ok || prefix == "" {
+		return err
+	}
+	switch {
+	case ve.Field == "":
+		ve.Field = prefix
+	case ve.Field[0] == '[':
+		ve.Field = prefix + ve.Field
+	default:
+		ve.Field = prefix + "." + ve.Field
+	}
+	return err
+}
+
 func join(prefix, name string) string {
 	if prefix == "" {
 		return name

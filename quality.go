@@ -1,6 +1,8 @@
 package whatsapp
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -161,6 +163,32 @@ func ParseTier(s string) Tier {
 		}
 	}
 	return Tier(s)
+}
+
+// UnmarshalJSON decodes a tier written as a string or as a number (some
+// payloads carry 250 or -1) through ParseTier; an empty string stays
+// empty and null changes nothing. It never fails: another JSON value is
+// kept as its text, a tier Limit does not know.
+func (t *Tier) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		return nil
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			*t = Tier(b)
+			return nil
+		}
+		if s == "" {
+			*t = ""
+			return nil
+		}
+		*t = ParseTier(s)
+	default:
+		*t = ParseTier(string(b))
+	}
+	return nil
 }
 
 // Limit returns the number of unique users the tier allows in a moving 24

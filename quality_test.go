@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"testing"
@@ -337,5 +338,37 @@ func TestTemplateHealthEvents(t *testing.T) {
 				tt.check(t, h)
 			}
 		})
+	}
+}
+
+func TestTierUnmarshalJSON(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Tier
+	}{
+		{`"TIER_2K"`, Tier2K},
+		{`"tier_250"`, Tier250},
+		{`250`, Tier250},
+		{`-1`, TierUnlimited},
+		{`""`, ""},
+		{`null`, "keep"},
+		{`"TIER_5M"`, "TIER_5M"},
+		{`{"tier":"x"}`, `{"tier":"x"}`},
+	}
+	for _, tt := range tests {
+		got := Tier("keep")
+		if err := json.Unmarshal([]byte(tt.in), &got); err != nil {
+			t.Errorf("Unmarshal(%s): %v", tt.in, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("Unmarshal(%s) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	var v struct {
+		Limit Tier `json:"messaging_limit_tier"`
+	}
+	if err := json.Unmarshal([]byte(`{"messaging_limit_tier":1000}`), &v); err != nil || v.Limit != Tier1K {
+		t.Fatalf("in a struct: %q, %v", v.Limit, err)
 	}
 }

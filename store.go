@@ -64,8 +64,9 @@ type Store interface {
 
 	// Reserve checks the limits that u asks for and, only if all of them
 	// admit the send, counts it under all of them in the same atomic step.
-	// See Usage for each limit's rule. If one or more refuse, nothing
-	// changes and the Grant says which (Refused: the first refusing in the
+	// See Usage for each limit's rule. If one or more refuse, nothing is
+	// counted (only the latest time each limit has seen may move) and the
+	// Grant says which (Refused: the first refusing in the
 	// order frequency, tier, pair, throughput) and RetryAt, the latest of
 	// the refusing limits' retry times: the earliest time a retry can pass
 	// them all, as things stand.

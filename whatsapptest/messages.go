@@ -3,46 +3,12 @@ package whatsapptest
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/wacloud/whatsapp"
 )
-
-// phoneNumber is a business number the server serves.
-type phoneNumber struct {
-	PhoneNumber
-}
-
-func (s *Server) addNumberLocked(n PhoneNumber) {
-	if n.DisplayPhoneNumber == "" {
-		n.DisplayPhoneNumber = n.ID
-	}
-	if _, ok := s.numbers[n.ID]; ok {
-		return
-	}
-	s.numbers[n.ID] = &phoneNumber{PhoneNumber: n}
-	s.order = append(s.order, n.ID)
-}
-
-// numberMetaLocked maps phone number ids to display numbers, for webhook
-// metadata.
-func (s *Server) numberMetaLocked() map[string]string {
-	m := make(map[string]string, len(s.numbers))
-	for id, n := range s.numbers {
-		m[id] = n.DisplayPhoneNumber
-	}
-	return m
-}
-
-func (s *Server) displayNumber(pnid string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n := s.numbers[pnid]; n != nil {
-		return n.DisplayPhoneNumber
-	}
-	return ""
-}
 
 // sendHead holds the members of a messages request that decide what it
 // is, before the library decodes the message itself.
@@ -127,8 +93,16 @@ func (s *Server) accept(c *call, pnid string, m *whatsapp.Message) {
 	defer s.wake()
 	defer s.mu.Unlock()
 
-	if n := s.numbers[pnid]; n != nil && to == n.DisplayPhoneNumber {
+	n := s.numbers[pnid]
+	switch {
+	case !n.registered:
+		c.fail(&apiError{code: 133010, details: "Phone number " + n.DisplayPhoneNumber + " is not registered."})
+		return
+	case to == n.DisplayPhoneNumber:
 		c.fail(&apiError{code: 131021, title: "Recipient cannot be sender", details: "Sender and recipient phone number is the same."})
+		return
+	case slices.Contains(n.blocked, to):
+		c.fail(&apiError{code: 130403, details: "The business blocked this user: unblock them first."})
 		return
 	}
 	if e := s.checkLimitsLocked(pnid, to, now); e != nil {

@@ -15,7 +15,7 @@ type config struct {
 	token        string
 	appSecret    string
 	wabaID       string
-	numbers      []PhoneNumber
+	numbers      []whatsapp.PhoneNumber
 	clock        *Clock
 	webhook      webhookTarget
 	delivery     DeliveryPolicy
@@ -26,6 +26,7 @@ type config struct {
 	throughput   whatsapp.ThroughputLevel
 	pairLimit    bool
 	approveAfter time.Duration
+	hookClient   *http.Client
 }
 
 func defaultConfig() config {
@@ -36,17 +37,6 @@ func defaultConfig() config {
 		statuses:  []string{"sent", "delivered", "read"},
 		delivery:  DeliveryPolicy{MaxAttempts: 6, Backoff: 10 * time.Second, MaxBackoff: time.Hour},
 	}
-}
-
-// PhoneNumber is a business phone number the server serves.
-type PhoneNumber struct {
-	// ID is the phone number id used in paths, e.g. "100000000000002".
-	ID string
-	// DisplayPhoneNumber is the number as users see it, digits only, e.g.
-	// "15550000002"; it appears in webhook metadata.
-	DisplayPhoneNumber string
-	// VerifiedName is the business's display name.
-	VerifiedName string
 }
 
 // WithToken sets the access token the server accepts (default
@@ -61,10 +51,14 @@ func WithAppSecret(secret string) Option { return func(c *config) { c.appSecret 
 // DefaultWABAID).
 func WithWABA(id string) Option { return func(c *config) { c.wabaID = id } }
 
-// WithPhoneNumber adds a business phone number. The first one added is the
-// default (Server.PhoneNumberID); without this option the server serves
+// WithPhoneNumber adds a business phone number, described with the
+// library's own model: ID is required; DisplayPhoneNumber (digits, as in
+// webhook metadata) defaults to the ID, and the other fields to a healthy
+// registered number (CONNECTED, GREEN, CLOUD_API, STANDARD throughput,
+// TIER_250). The first number added is the default
+// (Server.PhoneNumberID); without this option the server serves
 // DefaultPhoneNumberID.
-func WithPhoneNumber(n PhoneNumber) Option {
+func WithPhoneNumber(n whatsapp.PhoneNumber) Option {
 	return func(c *config) { c.numbers = append(c.numbers, n) }
 }
 
@@ -84,6 +78,12 @@ func WithWebhookURL(url string) Option {
 func WithWebhookHandler(h http.Handler) Option {
 	return func(c *config) { c.webhook = webhookTarget{handler: h} }
 }
+
+// WithWebhookHTTPClient sets the HTTP client that delivers webhooks to a
+// URL and verifies callback URLs (to trust a test server's TLS
+// certificate, say). Default: a client with a 30-second timeout that does
+// not follow redirects.
+func WithWebhookHTTPClient(c *http.Client) Option { return func(cfg *config) { cfg.hookClient = c } }
 
 // WithDelivery sets how webhooks are delivered: batching, duplicates,
 // reordering and retries. See DeliveryPolicy for the defaults.

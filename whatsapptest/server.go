@@ -93,6 +93,9 @@ type Server struct {
 	latency       time.Duration
 	hooks         hookQueue
 	templates     []*template
+	media         map[string]*mediaFile
+	subscribed    bool
+	overrideURL   string
 	throughput    *whatsapp.Throughput
 	pairs         *whatsapp.PairLimiter
 
@@ -127,7 +130,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		}
 	}
 	if len(cfg.numbers) == 0 {
-		cfg.numbers = []PhoneNumber{{ID: DefaultPhoneNumberID, DisplayPhoneNumber: DefaultDisplayPhoneNumber, VerifiedName: "Whatsapptest"}}
+		cfg.numbers = []whatsapp.PhoneNumber{{ID: DefaultPhoneNumberID, DisplayPhoneNumber: DefaultDisplayPhoneNumber, VerifiedName: "Whatsapptest"}}
 	}
 	if cfg.clock == nil {
 		cfg.clock = NewClock(time.Now().Truncate(time.Second))
@@ -145,6 +148,8 @@ func NewUnstartedServer(opts ...Option) *Server {
 		byTo:          make(map[string][]int),
 		inbound:       make(map[string]*inboundRecord),
 		undeliverable: make(map[string]bool),
+		media:         make(map[string]*mediaFile),
+		subscribed:    true,
 		stop:          make(chan struct{}),
 		done:          make(chan struct{}),
 		kick:          make(chan struct{}, 1),
@@ -165,6 +170,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		s.undeliverable[waID(n)] = true
 	}
 	s.hooks.target = cfg.webhook
+	s.hooks.client = cfg.hookClient
 	s.hookCtx, s.hookCancel = context.WithCancel(context.Background())
 	s.ts = httptest.NewUnstartedServer(s)
 	s.transport = &http.Transport{
@@ -196,7 +202,7 @@ func (s *Server) Close() {
 		}
 		s.ts.Close()
 		s.transport.CloseIdleConnections()
-		if s.hooks.client != nil {
+		if s.hooks.client != nil && s.cfg.hookClient == nil {
 			s.hooks.client.CloseIdleConnections()
 		}
 	})
@@ -257,6 +263,13 @@ func (s *Server) waitFor(ctx context.Context, cond func() bool) error {
 	}
 }
 
+// nextID returns a fresh sequence number.
+func (s *Server) nextID() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextIDLocked()
+}
+
 // nextIDLocked returns a fresh sequence number.
 func (s *Server) nextIDLocked() uint64 {
 	s.seq++
@@ -288,6 +301,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.record(c)
 
 	p := r.URL.Path
+	if strings.HasPrefix(p, mediaDownloadPrefix) {
+		s.serveDownload(c)
+		return
+	}
 	version, rest, ok := splitVersion(p)
 	if !ok {
 		c.fail(&apiError{code: 2500, title: "Unknown path components", details: "Unknown path components: " + p})
@@ -369,8 +386,19 @@ func (s *Server) route(c *call) {
 		case t != nil && m == http.MethodPost:
 			s.editTemplate(c, segs[0])
 			return
+		case s.mediaObject(c, segs[0]):
+			return
 		}
 	case 2:
+		if segs[1] == "media" && m == http.MethodPost {
+			s.mu.Lock()
+			_, ok := s.numbers[segs[0]]
+			s.mu.Unlock()
+			if ok {
+				s.upload(c, segs[0])
+				return
+			}
+		}
 		if segs[1] == "message_templates" {
 			if segs[0] != s.WABAID {
 				break
@@ -387,6 +415,9 @@ func (s *Server) route(c *call) {
 				return
 			}
 		}
+	}
+	if s.routePhone(c) {
+		return
 	}
 	c.unsupported()
 }

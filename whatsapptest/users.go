@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -168,6 +169,10 @@ func (s *Server) receiveLocked(from string, m *wireInbound) string {
 		u.entry = u.entry.RecordReferral(now)
 	}
 	s.inbound[m.ID] = &inboundRecord{id: m.ID, pnid: pnid, from: id, at: now}
+	if n := s.numbers[pnid]; n != nil && slices.Contains(n.blocked, id) {
+		// WhatsApp does not deliver messages from blocked users.
+		return m.ID
+	}
 	item, _ := json.Marshal(m)
 	c := &wireContact{WaID: id}
 	c.Profile.Name = u.name

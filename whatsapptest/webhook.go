@@ -415,8 +415,11 @@ func serveHandler(ctx context.Context, h http.Handler, body []byte, sig string) 
 	return rec.Code, nil
 }
 
-func (s *Server) postURL(ctx context.Context, url string, body []byte, sig string) (int, error) {
+// webhookClient returns the HTTP client for webhook deliveries and
+// callback verification.
+func (s *Server) webhookClient() *http.Client {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.hooks.client == nil {
 		s.hooks.client = &http.Client{
 			Timeout:       30 * time.Second,
@@ -424,8 +427,11 @@ func (s *Server) postURL(ctx context.Context, url string, body []byte, sig strin
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	client := s.hooks.client
-	s.mu.Unlock()
+	return s.hooks.client
+}
+
+func (s *Server) postURL(ctx context.Context, url string, body []byte, sig string) (int, error) {
+	client := s.webhookClient()
 	req, err := newWebhookRequest(ctx, url, body, sig)
 	if err != nil {
 		return 0, err

@@ -20,34 +20,37 @@ import (
 // moving 24 hours) where the conformance suite checks the contract.
 func TestMatchesMemoryStore(t *testing.T) {
 	rdb := needRedis(t)
-	for _, mode := range []struct {
-		name         string
-		perPortfolio bool
-	}{{"OneSlot", false}, {"SlotPerPortfolio", true}} {
+	for _, perPortfolio := range []bool{false, true} {
 		for seed := uint64(1); seed <= 6; seed++ {
-			t.Run(fmt.Sprintf("%s/seed%d", mode.name, seed), func(t *testing.T) {
+			t.Run(fmt.Sprintf("SlotPerPortfolio=%v/seed%d", perPortfolio, seed), func(t *testing.T) {
 				t.Parallel()
-				m := &matcher{
-					t:       t,
-					rnd:     rand.New(rand.NewPCG(seed, 99)),
-					mem:     whatsapp.NewMemoryStore(),
-					red:     New(rdb, &Options{Prefix: testPrefix(), SlotPerPortfolio: mode.perPortfolio}),
-					now:     time.Date(2025, 3, 3, 12, 0, 0, int(seed)*7919, time.UTC),
-					per:     mode.perPortfolio,
-					refused: map[whatsapp.Quota]int{},
-				}
-				for i := 0; i < 1500; i++ {
-					m.step(i)
-				}
-				for q := whatsapp.QuotaFrequency; q <= whatsapp.QuotaThroughput; q++ {
-					if m.refused[q] == 0 {
-						t.Errorf("no send refused by %v in %d refusals, %d admissions: the random walk misses a rule", q, len(m.refused), m.admitted)
-					}
-				}
-				t.Logf("%d admitted, refused: %v", m.admitted, m.refused)
+				matchMemoryStore(t, New(rdb, &Options{Prefix: testPrefix(), SlotPerPortfolio: perPortfolio}), perPortfolio, seed, 1500)
 			})
 		}
 	}
+}
+
+// matchMemoryStore runs n random operations on red and on a MemoryStore
+// and fails t at the first different answer.
+func matchMemoryStore(t *testing.T, red whatsapp.Store, perPortfolio bool, seed uint64, n int) {
+	m := &matcher{
+		t:       t,
+		rnd:     rand.New(rand.NewPCG(seed, 99)),
+		mem:     whatsapp.NewMemoryStore(),
+		red:     red,
+		now:     time.Date(2025, 3, 3, 12, 0, 0, int(seed)*7919, time.UTC),
+		per:     perPortfolio,
+		refused: map[whatsapp.Quota]int{},
+	}
+	for i := 0; i < n; i++ {
+		m.step(i)
+	}
+	for q := whatsapp.QuotaFrequency; q <= whatsapp.QuotaThroughput; q++ {
+		if m.refused[q] == 0 {
+			t.Errorf("no send refused by %v in %d refusals, %d admissions: the random walk misses a rule", q, len(m.refused), m.admitted)
+		}
+	}
+	t.Logf("%d admitted, refused: %v", m.admitted, m.refused)
 }
 
 type matcher struct {

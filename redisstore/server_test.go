@@ -36,6 +36,8 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	// go-redis logs every failed dial; the outage test makes many.
+	redis.SetLogger(quietLogger{})
 	if addr := os.Getenv("REDIS_ADDR"); addr != "" {
 		testAddr = addr
 		return m.Run()
@@ -204,3 +206,7 @@ func ctxT(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}

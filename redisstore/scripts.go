@@ -392,10 +392,15 @@ elseif kind == KTIER or kind == KTHROUGHPUT then
   local lu, lr = pt(old)
   if lu == nil or not tlt(au, ar, lu, lr) then redis.call('HSET', k, 'value', ARGV[5], 'at', ft(au, ar)) end
 elseif kind == KTEMPLATE then
-  local seq = redis.call('INCR', KEYS[2])
   local ev = ARGV[5]
-  redis.call('ZADD', k, string.format('%d', au),
-    r3(ar) .. string.format('%016x', seq) .. string.format('%d', #ev) .. ':' .. ev .. ARGV[6])
+  local body = string.format('%d', #ev) .. ':' .. ev .. ARGV[6]
+  -- A redelivered event (same event, detail and time) is logged once.
+  local same = redis.call('ZRANGEBYSCORE', k, string.format('%d', au), string.format('%d', au))
+  for i = 1, #same do
+    if string.sub(same[i], 1, 3) == r3(ar) and string.sub(same[i], 20) == body then return 0 end
+  end
+  local seq = redis.call('INCR', KEYS[2])
+  redis.call('ZADD', k, string.format('%d', au), r3(ar) .. string.format('%016x', seq) .. body)
   local n = redis.call('ZCARD', k)
   if n > MAXEVENTS then redis.call('ZREMRANGEBYRANK', k, 0, n - MAXEVENTS - 1) end
 end

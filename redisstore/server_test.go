@@ -56,6 +56,7 @@ func runTests(m *testing.M) int {
 	}
 	defer srv.stop()
 	testAddr = srv.addr
+	os.Setenv("REDIS_ADDR", srv.addr) // for the examples
 	return m.Run()
 }
 

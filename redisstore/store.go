@@ -94,7 +94,7 @@ type Options struct {
 // go-redis reconnects by itself. go-redis retries a command whose
 // connection broke (MaxRetries): if the first attempt was carried out, a
 // Reserve is then counted twice (the safe side: later sends may be refused
-// early) and a template event recorded twice.
+// early); the other calls are idempotent.
 //
 // A Store is safe for concurrent use.
 type Store struct {

@@ -41,7 +41,7 @@ func TestOutage(t *testing.T) {
 		return whatsapp.Message{To: "+1555000" + string(rune('0'+i%10)), Content: whatsapp.Template{Name: "t", Language: "en"}}
 	}
 	info := whatsapp.SendInfo{Category: "UTILITY"}
-	usage := whatsapp.Usage{At: t0, Phone: "1055", User: "15550001", Portfolio: "p", Tier: 10, Throughput: 80,
+	usage := whatsapp.Usage{At: t0, Phone: "2077", User: "15559999", Portfolio: "p2", Tier: 10, Throughput: 80, // apart from the Guard traffic
 		Pair: &whatsapp.PairLimit{}, Frequency: whatsapp.FrequencyCap{Limit: 5, Period: time.Hour}}
 	hook := httptest.NewServer(whatsapp.NewWebhookHandler(whatsapp.WebhookConfig{AppSecret: testAppSecret, Deduper: d,
 		OnStatus: func(context.Context, *whatsapp.Status) error { return nil }}))

@@ -1,6 +1,7 @@
 package whatsapptest
 
 import (
+	"net"
 	"net/http"
 	"time"
 
@@ -27,6 +28,8 @@ type config struct {
 	pairLimit    bool
 	approveAfter time.Duration
 	hookClient   *http.Client
+	control      bool
+	listener     net.Listener
 }
 
 func defaultConfig() config {
@@ -84,6 +87,10 @@ func WithWebhookHandler(h http.Handler) Option {
 // certificate, say). Default: a client with a 30-second timeout that does
 // not follow redirects.
 func WithWebhookHTTPClient(c *http.Client) Option { return func(cfg *config) { cfg.hookClient = c } }
+
+// WithListener makes Start serve on l instead of a fresh loopback port
+// (cmd/whatsapp-fake listens on a fixed address this way). Close closes it.
+func WithListener(l net.Listener) Option { return func(c *config) { c.listener = l } }
 
 // WithDelivery sets how webhooks are delivered: batching, duplicates,
 // reordering and retries. See DeliveryPolicy for the defaults.

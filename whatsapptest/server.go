@@ -173,6 +173,10 @@ func NewUnstartedServer(opts ...Option) *Server {
 	s.hooks.client = cfg.hookClient
 	s.hookCtx, s.hookCancel = context.WithCancel(context.Background())
 	s.ts = httptest.NewUnstartedServer(s)
+	if cfg.listener != nil {
+		s.ts.Listener.Close()
+		s.ts.Listener = cfg.listener
+	}
 	s.transport = &http.Transport{
 		MaxIdleConns:        256,
 		MaxIdleConnsPerHost: 256,
@@ -303,6 +307,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if strings.HasPrefix(p, mediaDownloadPrefix) {
 		s.serveDownload(c)
+		return
+	}
+	if s.cfg.control && strings.HasPrefix(p, controlPrefix) {
+		s.serveControl(c)
 		return
 	}
 	version, rest, ok := splitVersion(p)

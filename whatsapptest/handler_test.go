@@ -199,3 +199,51 @@ func TestThroughput(t *testing.T) {
 		t.Errorf("a second later: %v", err)
 	}
 }
+
+func TestUserStopsMarketing(t *testing.T) {
+	var box inbox
+	var prefs []*whatsapp.UserPreference
+	srv, client := newTestServer(t, whatsapptest.WithErrorMode(whatsapptest.SyncErrors))
+	cfg := box.handler(srv.AppSecret)
+	cfg.OnUserPreference = func(_ context.Context, p *whatsapp.UserPreference) error {
+		prefs = append(prefs, p)
+		return nil
+	}
+	srv.SetWebhookHandler(whatsapp.NewWebhookHandler(cfg))
+	ctx := testContext(t)
+	promo := whatsapp.MessageTemplate{Name: "spring_sale", Language: "en", Category: whatsapp.TemplateCategoryMarketing,
+		Components: []whatsapp.MessageTemplateComponent{{Type: whatsapp.BodyComponent, Text: "Spring sale: 20% off everything this week!"}}}
+	if _, err := srv.AddTemplate(promo); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.AddTemplate(ticketTemplate()); err != nil {
+		t.Fatal(err)
+	}
+	send := func(name string, comps ...whatsapp.TemplateComponent) error {
+		_, err := client.Send(ctx, srv.PhoneNumberID, whatsapp.Message{To: testUser, Content: whatsapp.Template{Name: name, Language: "en_US", Components: comps}})
+		return err
+	}
+	promoSend := func() error {
+		_, err := client.Send(ctx, srv.PhoneNumberID, whatsapp.Message{To: testUser, Content: whatsapp.Template{Name: "spring_sale", Language: "en"}})
+		return err
+	}
+	if err := promoSend(); err != nil {
+		t.Fatal(err)
+	}
+	srv.UserStopsMarketing(testUser)
+	srv.Flush(ctx)
+	if len(prefs) != 1 || prefs[0].Value != "stop" || prefs[0].WaID != "15551230001" || prefs[0].Category != "marketing_messages" {
+		t.Fatalf("preferences = %+v", prefs)
+	}
+	if err := promoSend(); !errors.Is(err, whatsapp.ErrMarketingOptOut) || apiError(t, err).Code != 131050 {
+		t.Errorf("marketing after stop: %v, want 131050", err)
+	}
+	// Utility templates still go.
+	if err := send("ticket_update", whatsapp.BodyParameters(whatsapp.TextParameter("#1"), whatsapp.TextParameter("Monday"))); err != nil {
+		t.Errorf("utility after stop: %v", err)
+	}
+	srv.UserResumesMarketing(testUser)
+	if err := promoSend(); err != nil {
+		t.Errorf("marketing after resume: %v", err)
+	}
+}

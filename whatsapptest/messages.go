@@ -132,6 +132,9 @@ func (s *Server) accept(c *call, pnid string, m *whatsapp.Message) {
 		async = &apiError{code: 131026, details: "Message Undeliverable."}
 	case !isTemplate && !open:
 		async = &apiError{code: 131047, details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number."}
+	case isTemplate && u.stopped && whatsapp.TemplatePricingCategory(category) == whatsapp.PricingMarketing:
+		async = &apiError{code: 131050, title: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business",
+			details: "The user stopped marketing messages from this business."}
 	}
 	if async != nil && s.cfg.errorMode == SyncErrors {
 		c.fail(async)

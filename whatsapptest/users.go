@@ -16,9 +16,10 @@ type userKey struct{ pnid, waID string }
 
 // user is what the server knows about one conversation.
 type user struct {
-	name   string
-	window whatsapp.Window
-	entry  whatsapp.FreeEntryPoint
+	name    string
+	window  whatsapp.Window
+	entry   whatsapp.FreeEntryPoint
+	stopped bool // the user stopped marketing messages
 }
 
 // inboundRecord is a message a simulated user sent.
@@ -337,4 +338,52 @@ func (s *Server) SetUndeliverable(undeliverable bool, numbers ...string) {
 			delete(s.undeliverable, waID(n))
 		}
 	}
+}
+
+// UserStopsMarketing simulates the user tapping "Stop promotions": the
+// user_preferences webhook says so (value "stop"), and from then on
+// marketing templates to the user fail with 131050 (in a status webhook,
+// or from the call with SyncErrors), as on the Cloud API.
+// UserResumesMarketing undoes it.
+func (s *Server) UserStopsMarketing(from string) { s.marketingPreference(from, true) }
+
+// UserResumesMarketing simulates the user allowing marketing messages
+// again (user_preferences value "resume").
+func (s *Server) UserResumesMarketing(from string) { s.marketingPreference(from, false) }
+
+func (s *Server) marketingPreference(from string, stop bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := waID(from)
+	pnid := s.PhoneNumberID
+	u := s.userLocked(pnid, id)
+	u.stopped = stop
+	now := s.Clock.Now()
+	pref := wirePreference{WaID: id, Category: "marketing_messages", Value: "resume",
+		Detail: "User requested to resume marketing messages", Timestamp: now.Unix()}
+	if stop {
+		pref.Value, pref.Detail = "stop", "User requested to stop marketing messages"
+	}
+	c := &wireContact{WaID: id}
+	c.Profile.Name = u.name
+	value, _ := json.Marshal(wirePreferences{MessagingProduct: "whatsapp",
+		Metadata: wireMetadata{DisplayPhoneNumber: s.numbers[pnid].DisplayPhoneNumber, PhoneNumberID: pnid},
+		Contacts: []*wireContact{c}, Preferences: []wirePreference{pref}})
+	s.enqueueLocked(&event{due: now, field: "user_preferences", value: value, time: now})
+	s.notifyLocked()
+}
+
+type wirePreferences struct {
+	MessagingProduct string           `json:"messaging_product"`
+	Metadata         wireMetadata     `json:"metadata"`
+	Contacts         []*wireContact   `json:"contacts"`
+	Preferences      []wirePreference `json:"user_preferences"`
+}
+
+type wirePreference struct {
+	WaID      string `json:"wa_id"`
+	Detail    string `json:"detail"`
+	Category  string `json:"category"`
+	Value     string `json:"value"`
+	Timestamp int64  `json:"timestamp"`
 }

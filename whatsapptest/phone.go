@@ -503,7 +503,7 @@ func (s *Server) qrcodes(c *call, n *phoneNumber) bool {
 		}
 		out := withImage(*n.qrcodes[i], c.r.URL.Query().Get("generate_qr_image"))
 		s.mu.Unlock()
-		c.json(http.StatusOK, map[string]any{"data": []whatsapp.QRCode{out}})
+		c.json(http.StatusOK, out)
 		return true
 	}
 	return false

@@ -43,4 +43,10 @@
 // InjectFault and FailNext make the next requests fail with a Graph code or
 // an HTTP status, wait (Latency) or drop the connection; Handle replaces an
 // endpoint with a handler of the test's own.
+//
+// # Other languages
+//
+// cmd/whatsapp-fake runs the same server as a program, on the wall clock,
+// with the control API of WithControlAPI: simulated users, the clock,
+// templates and the recorded traffic over JSON.
 package whatsapptest

@@ -121,7 +121,9 @@ func NewServer(opts ...Option) *Server {
 }
 
 // NewUnstartedServer returns a server that is configured but not started;
-// call Start (or mount it, as an http.Handler, in a server of your own).
+// call Start. A Server is also an http.Handler that can be mounted in a
+// server of your own (with the version as the first path segment), but
+// only Start runs the webhook deliveries.
 func NewUnstartedServer(opts ...Option) *Server {
 	cfg := defaultConfig()
 	for _, o := range opts {

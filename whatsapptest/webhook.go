@@ -135,7 +135,8 @@ type hookQueue struct {
 }
 
 // SetWebhookURL makes the server deliver webhooks to url from now on,
-// replacing any earlier target.
+// replacing any earlier target. While no target is set, no webhook is
+// kept: what happened before is not delivered later.
 func (s *Server) SetWebhookURL(url string) {
 	s.mu.Lock()
 	s.hooks.target = webhookTarget{url: url}
@@ -146,7 +147,9 @@ func (s *Server) SetWebhookURL(url string) {
 // SetWebhookHandler makes the server deliver webhooks straight into h from
 // now on, with no network in between, replacing any earlier target. A test
 // usually builds its handler with a client from the server, then installs
-// it here.
+// it here, before the first simulated user writes (while no target is set,
+// no webhook is kept). The handler is called from one goroutine, one POST
+// at a time, like a server receiving Meta's deliveries in order.
 func (s *Server) SetWebhookHandler(h http.Handler) {
 	s.mu.Lock()
 	s.hooks.target = webhookTarget{handler: h}

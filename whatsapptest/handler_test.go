@@ -247,3 +247,29 @@ func TestUserStopsMarketing(t *testing.T) {
 		t.Errorf("marketing after resume: %v", err)
 	}
 }
+
+// TestStatusConversationByVersion: reference 6.6, statuses carry a
+// conversation object up to v23.0 and not from v24.0.
+func TestStatusConversationByVersion(t *testing.T) {
+	var box inbox
+	srv, _ := newTestServer(t, whatsapptest.WithStatuses("sent"))
+	srv.SetWebhookHandler(whatsapp.NewWebhookHandler(box.handler(srv.AppSecret)))
+	ctx := testContext(t)
+	srv.UserSends(testUser, "hi")
+	for _, v := range []string{"v23.0", "v24.0"} {
+		c := srv.Client(whatsapp.WithAPIVersion(v))
+		if _, err := c.Send(ctx, srv.PhoneNumberID, whatsapp.Message{To: testUser, Content: whatsapp.Text{Body: v}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.Flush(ctx)
+	if len(box.statuses) != 2 {
+		t.Fatalf("statuses = %d", len(box.statuses))
+	}
+	if c := box.statuses[0].Conversation; c == nil || c.ID == "" || c.Origin.Type != "service" || c.ExpirationTimestamp.IsZero() {
+		t.Errorf("v23.0 conversation = %+v", c)
+	}
+	if c := box.statuses[1].Conversation; c != nil {
+		t.Errorf("v24.0 conversation = %+v, want none", c)
+	}
+}

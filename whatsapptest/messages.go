@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wacloud/whatsapp"
@@ -143,7 +144,7 @@ func (s *Server) accept(c *call, pnid string, m *whatsapp.Message) {
 
 	id := messageID("OUT", s.nextIDLocked())
 	sm := &SentMessage{ID: id, PhoneNumberID: pnid, To: m.To, WaID: to, Message: *m,
-		Body: json.RawMessage(c.body), At: now}
+		Body: json.RawMessage(c.body), At: now, Version: c.version}
 	bill := whatsapp.PriceMessage(m.Content, category, u.window, u.entry, now)
 	sm.Category, sm.PricingType = string(bill.Category), string(bill.Type)
 	if async == nil && !group {
@@ -261,6 +262,15 @@ func (s *Server) statusItemLocked(m *SentMessage, status string, at time.Time) j
 	if m.Error != nil {
 		w.Errors = []*whatsapp.APIError{m.Error}
 	}
+	if m.Error == nil && conversationInStatuses(m.Version) {
+		// v23.0 and earlier: a conversation object, its id unique per
+		// message, its expiry on "sent" only.
+		w.Conversation = &wireConversation{ID: "CONV" + strings.TrimPrefix(m.ID, "wamid.")}
+		w.Conversation.Origin.Type = m.Category
+		if status == "sent" {
+			w.Conversation.Expiration = strconv.FormatInt(m.At.Add(24*time.Hour).Unix(), 10)
+		}
+	}
 	if status == "sent" || status == "delivered" {
 		w.Pricing = &wirePricing{Billable: m.PricingType == string(whatsapp.PricingRegular), PricingModel: "PMP", Type: m.PricingType, Category: m.Category}
 	}
@@ -279,4 +289,14 @@ func messageID(kind string, n uint64) string {
 	}
 	out = append(out, d...)
 	return string(out)
+}
+
+// conversationInStatuses reports whether status webhooks of a request made
+// with API version v carry a conversation object: up to v23.0 they do;
+// from v24.0 only inside a free entry point window, which the server does
+// not model for statuses.
+func conversationInStatuses(v string) bool {
+	major, _, _ := strings.Cut(strings.TrimPrefix(v, "v"), ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n <= 23
 }

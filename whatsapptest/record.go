@@ -48,6 +48,10 @@ type SentMessage struct {
 	Message whatsapp.Message
 	// Body is the request body as received.
 	Body json.RawMessage
+	// Version is the API version of the request, e.g. "v23.0"; it decides
+	// the shape of the status webhooks (v23.0 and earlier carry a
+	// conversation object, later versions do not).
+	Version string
 	// At is the server clock's time of the send.
 	At time.Time
 	// Error is the error the server reported for it in a failed status

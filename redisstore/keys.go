@@ -131,15 +131,14 @@ func (k keys) counters(portfolio string) string {
 
 // reserveKeys returns the keys of Reserve and Release, in the order the
 // scripts expect them: the user's frequency records, the portfolio's tier
-// set, tier times, tier clock, the pair's limit state, the number's
-// throughput bucket, the sequence counter.
+// set and tier times, the pair's limit state, the number's throughput
+// bucket, the sequence counter.
 func (k keys) reserveKeys(u *whatsapp.Usage) []string {
 	c := k.counters(u.Portfolio)
 	return []string{
 		c + ":freq:" + u.User,
 		c + ":tierset:" + u.Portfolio,
 		c + ":tiertime:" + u.Portfolio,
-		c + ":tierclock:" + u.Portfolio,
 		c + ":pair:" + lp(u.Phone) + u.User,
 		c + ":bucket:" + u.Phone,
 		c + ":seq",

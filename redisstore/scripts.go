@@ -38,20 +38,30 @@ end
 local function ft(u, r) return string.format('%d,%d', u, r) end
 local function r3(r) return string.format('%03d', r) end
 -- zdrop removes the members of sorted set k whose time (score u, first
--- three characters r) is at or before (hu, hr), calling f on each.
+-- three characters r) is at or before (hu, hr), calling f on each (f may
+-- be nil). It reports whether k is empty afterwards. Usually nothing is
+-- due: one call.
 local function zdrop(k, hu, hr, f)
-  if f then
-    local old = redis.call('ZRANGEBYSCORE', k, '-inf', '(' .. string.format('%d', hu))
-    for i = 1, #old do f(old[i]) end
+  local e = redis.call('ZRANGE', k, 0, 0, 'WITHSCORES')
+  if #e == 0 then return true end
+  local eu = tonumber(e[2])
+  if eu > hu or (eu == hu and tonumber(string.sub(e[1], 1, 3)) > hr) then return false end
+  local h = string.format('%d', hu)
+  if eu < hu then
+    if f then
+      local old = redis.call('ZRANGEBYSCORE', k, '-inf', '(' .. h)
+      for i = 1, #old do f(old[i]) end
+    end
+    redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. h)
   end
-  redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. string.format('%d', hu))
-  local edge = redis.call('ZRANGEBYSCORE', k, string.format('%d', hu), string.format('%d', hu))
+  local edge = redis.call('ZRANGEBYSCORE', k, h, h)
   for i = 1, #edge do
     if tonumber(string.sub(edge[i], 1, 3)) <= hr then
       redis.call('ZREM', k, edge[i])
       if f then f(edge[i]) end
     end
   end
+  return redis.call('EXISTS', k) == 0
 end
 -- extend sets k's time to live to at least ms milliseconds.
 local function extend(k, ms)
@@ -66,12 +76,26 @@ end
 // step for step: check frequency, tier and pair without counting; if all
 // admit, take a throughput token; if that admits too, count everything.
 //
-// KEYS: freq, tierset, tiertime, tierclock, pair, bucket, seq.
+// KEYS: freq, tierset, tiertime, pair, bucket, seq.
 // ARGV: 1-2 at; 3 user;
 // 4 frequency limit (0: off), 5-6 period;
-// 7 tier (0: off, <0: count without limit), 8-9 tier window, 10 tier ttl ms;
-// 11 pair (0/1), 12-13 interval, 14 burst, 15-16 burst window, 17 idle ms;
-// 18 throughput (0: off), 19 its burst, 20 bucket ttl ms.
+// 7 tier (0: off, <0: count without limit), 8-9 tier window, 10 tier ttl
+// ms, 11 tier ttl refresh µs;
+// 12 pair (0/1), 13-14 interval, 15 burst, 16-17 burst window, 18 idle ms;
+// 19 throughput (0: off), 20 its burst, 21 bucket ttl ms.
+//
+// The tier's keys: tierset, a sorted set of the counting users by time
+// (member: three digits of nanoseconds, then the user); tiertime, a hash
+// of each user's time (field ":" + user), the budget's clock (field
+// "clock": time never goes back) and when the keys' time to live was last
+// renewed (field "renewed", in the budget's microseconds: once an hour of
+// its time, not on every call), and a lower bound of the earliest time in
+// the set (field "min": while it is inside the 24 hours, nothing is due
+// and the set is not read). A pair's limit state and a number's bucket are
+// strings set with their time to live, one call each way.
+//
+// Each redis.call costs a few microseconds of the server's time (more
+// than the Lua around it): the common path makes seven.
 //
 // Returns {ok, refused, retry_u, retry_r, tier_counted, tier_at_u,
 // tier_at_r, tier_prev ("" or "u,r"), seq}.
@@ -94,32 +118,51 @@ if flimit > 0 then
   if #last > 0 then
     local lu, lr = tonumber(last[2]), tonumber(string.sub(last[1], 1, 3))
     if tlt(fu, fr, lu, lr) then fu, fr = lu, lr end
-  end
-  local hu, hr = tsub(fu, fr, pu, pr)
-  zdrop(KEYS[1], hu, hr, nil)
-  local n = redis.call('ZCARD', KEYS[1])
-  if n >= flimit then
-    local e = redis.call('ZRANGE', KEYS[1], n - flimit, n - flimit, 'WITHSCORES')
-    local eu, er = tonumber(e[2]), tonumber(string.sub(e[1], 1, 3))
-    refuse(1, tadd(eu, er, pu, pr))
+    local hu, hr = tsub(fu, fr, pu, pr)
+    zdrop(KEYS[1], hu, hr, nil)
+    local n = redis.call('ZCARD', KEYS[1])
+    if n >= flimit then
+      local e = redis.call('ZRANGE', KEYS[1], n - flimit, n - flimit, 'WITHSCORES')
+      local eu, er = tonumber(e[2]), tonumber(string.sub(e[1], 1, 3))
+      refuse(1, tadd(eu, er, pu, pr))
+    end
   end
 end
 
 -- Tier: the budget's clock moves forward even when refused; expire, check.
+-- The field "min" is a lower bound of the earliest time in the set: while
+-- it is inside the 24 hours, nothing is due and the set is not read.
 local tier = tonumber(ARGV[7])
-local tnu, tnr, tprev
+local tnu, tnr, tprev, tclock, trenew, tempty, tmin
 local wu, wr = tonumber(ARGV[8]), tonumber(ARGV[9])
 if tier ~= 0 then
-  tnu, tnr = au, ar
-  local l = redis.call('GET', KEYS[4])
-  if l then
-    local lu, lr = pt(l)
-    if tlt(tnu, tnr, lu, lr) then tnu, tnr = lu, lr end
+  local h = redis.call('HMGET', KEYS[3], 'clock', 'renewed', ':' .. user, 'min')
+  tnu, tnr, tclock = au, ar, true
+  if h[1] then
+    local lu, lr = pt(h[1])
+    if not tlt(lu, lr, au, ar) then tnu, tnr, tclock = lu, lr, false end
   end
-  redis.call('SET', KEYS[4], ft(tnu, tnr), 'PX', ARGV[10])
+  trenew = not h[2] or tnu - tonumber(h[2]) >= tonumber(ARGV[11])
   local hu, hr = tsub(tnu, tnr, wu, wr)
-  zdrop(KEYS[2], hu, hr, function(m) redis.call('HDEL', KEYS[3], string.sub(m, 4)) end)
-  tprev = redis.call('HGET', KEYS[3], user)
+  local due = true
+  if h[4] then
+    local mu, mr = pt(h[4])
+    due = not tlt(hu, hr, mu, mr)
+  end
+  tprev = h[3]
+  tempty = false
+  if due then
+    local dropped = false
+    tempty = zdrop(KEYS[2], hu, hr, function(m)
+      redis.call('HDEL', KEYS[3], ':' .. string.sub(m, 4))
+      dropped = true
+    end)
+    if not tempty then
+      local e = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+      tmin = ft(tonumber(e[2]), tonumber(string.sub(e[1], 1, 3)))
+    end
+    if tprev and dropped then tprev = redis.call('HGET', KEYS[3], ':' .. user) end
+  end
   if not tprev and tier > 0 then
     local n = redis.call('ZCARD', KEYS[2])
     if n >= tier then
@@ -130,22 +173,22 @@ if tier ~= 0 then
 end
 
 -- Pair: PairLimit.Take, check only.
-local pairOn = ARGV[11] == '1'
+local pairOn = ARGV[12] == '1'
 local nu, nr, nbu, nbr, nbc
 if pairOn then
-  local iu, ir = tonumber(ARGV[12]), tonumber(ARGV[13])
-  local pb = tonumber(ARGV[14])
-  local bwu, bwr = tonumber(ARGV[15]), tonumber(ARGV[16])
-  local h = redis.call('HMGET', KEYS[5], 'until', 'start', 'count')
+  local iu, ir = tonumber(ARGV[13]), tonumber(ARGV[14])
+  local pb = tonumber(ARGV[15])
+  local bwu, bwr = tonumber(ARGV[16]), tonumber(ARGV[17])
+  -- The state is "until_u,until_r,start_u,start_r,count".
+  local v = redis.call('GET', KEYS[4])
   local xu, xr = au, ar
   local su, sr, bu, br, bc
-  if h[1] then
-    su, sr = pt(h[1])
-    bu, br = pt(h[2])
-    bc = tonumber(h[3])
+  if v then
+    local a, b, c, d, e = string.match(v, '^(-?%d+),(%d+),(-?%d+),(%d+),(%d+)$')
+    su, sr, bu, br, bc = tonumber(a), tonumber(b), tonumber(c), tonumber(d), tonumber(e)
     if tlt(xu, xr, bu, br) then xu, xr = bu, br end
   end
-  if not h[1] or not tlt(xu, xr, su, sr) then
+  if not v or not tlt(xu, xr, su, sr) then
     -- No debt: a new burst begins.
     nu, nr = tadd(xu, xr, iu, ir)
     nbu, nbr, nbc = xu, xr, 1
@@ -162,10 +205,14 @@ end
 
 -- Throughput: golang.org/x/time/rate's arithmetic, step for step, so that
 -- the result is the MemoryStore's to the last bit.
-local mps = tonumber(ARGV[18])
+local mps = tonumber(ARGV[19])
 if refused == 0 and mps > 0 then
-  local burst = tonumber(ARGV[19])
-  local h = redis.call('HMGET', KEYS[6], 'tokens', 'last', 'clamp', 'rate', 'burst')
+  local burst = tonumber(ARGV[20])
+  -- The bucket is "tokens;last;clamp;rate;burst": the limiter's tokens,
+  -- time and rate, and the latest time seen ("last" empty: the zero time).
+  local v = redis.call('GET', KEYS[5])
+  local h = {}
+  if v then h[1], h[2], h[3], h[4], h[5] = string.match(v, '^([^;]*);([^;]*);([^;]*);([^;]*);([^;]*)$') end
   local xu, xr = au, ar
   if h[3] then
     local cu, cr = pt(h[3])
@@ -189,10 +236,8 @@ if refused == 0 and mps > 0 then
     return t
   end
   local tokens, lu, lr, lim, lb
-  local changed = false
   if not h[1] then
     tokens, lim, lb = burst, mps, burst
-    changed = true
   else
     tokens = tonumber(h[1])
     lu, lr = pt(h[2])
@@ -202,30 +247,46 @@ if refused == 0 and mps > 0 then
       tokens = advance(tokens, lu, lr, lim, lb)
       lu, lr = xu, xr
       lim, lb = mps, burst
-      changed = true
     end
   end
   local adv = advance(tokens, lu, lr, lim, lb)
   local t = adv - 1
-  local ok = t >= 0 or ((-t) / lim) * 1e9 < 1
-  if ok then
-    tokens, lu, lr, changed = t, xu, xr, true
+  if t >= 0 or ((-t) / lim) * 1e9 < 1 then
+    tokens, lu, lr = t, xu, xr
   else
     local d = math.ceil((1 - adv) * 1e9 / lim)
     local dr = math.fmod(d, 1000)
     refuse(4, tadd(xu, xr, (d - dr) / 1000, dr))
   end
-  if changed then
-    local last = ''
-    if lu ~= nil then last = ft(lu, lr) end
-    redis.call('HSET', KEYS[6], 'tokens', string.format('%.17g', tokens), 'last', last,
-      'rate', string.format('%d', lim), 'burst', string.format('%d', lb))
+  local last = ''
+  if lu ~= nil then last = ft(lu, lr) end
+  redis.call('SET', KEYS[5], string.format('%.17g', tokens) .. ';' .. last .. ';' .. ft(xu, xr) .. ';' ..
+    string.format('%d', lim) .. ';' .. string.format('%d', lb), 'PX', ARGV[21])
+end
+
+-- The tier's clock and lifetime, counted or not.
+local tfields = {}
+if tier ~= 0 then
+  if tclock then
+    tfields[#tfields + 1] = 'clock'
+    tfields[#tfields + 1] = ft(tnu, tnr)
   end
-  redis.call('HSET', KEYS[6], 'clamp', ft(xu, xr))
-  redis.call('PEXPIRE', KEYS[6], ARGV[20])
+  if trenew then
+    tfields[#tfields + 1] = 'renewed'
+    tfields[#tfields + 1] = string.format('%d', tnu)
+  end
+  if tmin then
+    tfields[#tfields + 1] = 'min'
+    tfields[#tfields + 1] = tmin
+  end
 end
 
 if refused ~= 0 then
+  if #tfields > 0 then redis.call('HSET', KEYS[3], unpack(tfields)) end
+  if trenew then
+    redis.call('PEXPIRE', KEYS[3], ARGV[10])
+    redis.call('PEXPIRE', KEYS[2], ARGV[10])
+  end
   return {0, refused, ru, rr, 0, 0, 0, '', 0}
 end
 
@@ -233,58 +294,74 @@ end
 local counted, tau, tar, prev = 0, 0, 0, ''
 if tier ~= 0 then
   counted, tau, tar = 1, tnu, tnr
+  local add = true
   if tprev then
     prev = tprev
     local pu2, pr2 = pt(tprev)
     if tlt(pu2, pr2, tnu, tnr) then
       redis.call('ZREM', KEYS[2], r3(pr2) .. user)
-      redis.call('ZADD', KEYS[2], string.format('%d', tnu), r3(tnr) .. user)
-      redis.call('HSET', KEYS[3], user, ft(tnu, tnr))
     else
-      tau, tar = pu2, pr2
+      tau, tar, add = pu2, pr2, false
     end
-  else
-    redis.call('ZADD', KEYS[2], string.format('%d', tnu), r3(tnr) .. user)
-    redis.call('HSET', KEYS[3], user, ft(tnu, tnr))
   end
-  redis.call('PEXPIRE', KEYS[2], ARGV[10])
-  redis.call('PEXPIRE', KEYS[3], ARGV[10])
+  if add then
+    redis.call('ZADD', KEYS[2], string.format('%d', tnu), r3(tnr) .. user)
+    tfields[#tfields + 1] = ':' .. user
+    tfields[#tfields + 1] = ft(tnu, tnr)
+    if tempty then
+      tfields[#tfields + 1] = 'min'
+      tfields[#tfields + 1] = ft(tnu, tnr)
+    end
+  end
+  if #tfields > 0 then redis.call('HSET', KEYS[3], unpack(tfields)) end
+  if trenew or (add and tempty) then redis.call('PEXPIRE', KEYS[2], ARGV[10]) end
+  if trenew then redis.call('PEXPIRE', KEYS[3], ARGV[10]) end
 end
 if pairOn then
-  redis.call('HSET', KEYS[5], 'until', ft(nu, nr), 'start', ft(nbu, nbr), 'count', string.format('%d', nbc))
   -- Kept until the debt is paid, and then for the idle time.
-  extend(KEYS[5], (nu - au) / 1000 + tonumber(ARGV[17]))
+  redis.call('SET', KEYS[4], ft(nu, nr) .. ',' .. ft(nbu, nbr) .. ',' .. string.format('%d', nbc),
+    'PX', string.format('%d', math.ceil((nu - au) / 1000 + tonumber(ARGV[18]))))
 end
 local seq = 0
 if flimit > 0 then
-  seq = redis.call('INCR', KEYS[7])
+  seq = redis.call('INCR', KEYS[6])
   redis.call('ZADD', KEYS[1], string.format('%d', fu), r3(fr) .. string.format('%016x', seq))
-  extend(KEYS[1], (fu - au) / 1000 + (pu + 3600000000) / 1000)
+  -- Kept an hour past the period of the newest record.
+  redis.call('PEXPIRE', KEYS[1], string.format('%d', math.ceil((fu - au + pu) / 1000) + 3600000))
 end
 return {1, 0, 0, 0, counted, tau, tar, prev, seq}
 `)
 
 // releaseScript implements Store.Release.
 //
-// KEYS: freq, tierset, tiertime, tierclock.
+// KEYS: freq, tierset, tiertime.
 // ARGV: 1 user; 2 tier counted (0/1); 3 tier at "u,r"; 4 tier prev ("" or
 // "u,r"); 5-6 tier window; 7 seq (0: none, else its 16 hex digits).
 var releaseScript = redis.NewScript(luaTime + `
 local user = ARGV[1]
-if ARGV[2] == '1' and redis.call('HGET', KEYS[3], user) == ARGV[3] then
-  local au, ar = pt(ARGV[3])
-  local lu, lr = pt(redis.call('GET', KEYS[4]) or ARGV[3])
-  local hu, hr = tsub(lu, lr, tonumber(ARGV[5]), tonumber(ARGV[6]))
-  redis.call('ZREM', KEYS[2], r3(ar) .. user)
-  if ARGV[4] == '' then
-    redis.call('HDEL', KEYS[3], user)
-  else
+if ARGV[2] == '1' then
+  local h = redis.call('HMGET', KEYS[3], ':' .. user, 'clock', 'min')
+  if h[1] == ARGV[3] then
+    local au, ar = pt(ARGV[3])
+    local lu, lr = pt(h[2] or ARGV[3])
+    local hu, hr = tsub(lu, lr, tonumber(ARGV[5]), tonumber(ARGV[6]))
+    redis.call('ZREM', KEYS[2], r3(ar) .. user)
     local pu, pr = pt(ARGV[4])
-    if tlt(hu, hr, pu, pr) then
+    if pu ~= nil and tlt(hu, hr, pu, pr) then
       redis.call('ZADD', KEYS[2], string.format('%d', pu), r3(pr) .. user)
-      redis.call('HSET', KEYS[3], user, ARGV[4])
+      local mu, mr = pt(h[3])
+      if mu ~= nil and tlt(pu, pr, mu, mr) then
+        -- "min" stays a lower bound of the earliest time.
+        redis.call('HSET', KEYS[3], ':' .. user, ARGV[4], 'min', ARGV[4])
+      else
+        redis.call('HSET', KEYS[3], ':' .. user, ARGV[4])
+      end
+    elseif redis.call('EXISTS', KEYS[2]) == 1 then
+      redis.call('HDEL', KEYS[3], ':' .. user)
     else
-      redis.call('HDEL', KEYS[3], user)
+      -- The set is gone with its last user: the next Reserve makes it
+      -- anew, with its time to live.
+      redis.call('HDEL', KEYS[3], ':' .. user, 'min')
     end
   end
 end

@@ -22,8 +22,9 @@ const DefaultPrefix = "whatsapp:"
 //   - a pair's windows: 24 hours after the last of its windows closed (or
 //     its referral's reply deadline passed);
 //   - a pair's rate limit state: 24 hours after its debt is paid;
-//   - a portfolio's tier budget: TierBudgetTTL after its last send (every
-//     user in it has left the moving 24 hours by then);
+//   - a portfolio's tier budget: TierBudgetTTL after its last send, give
+//     or take an hour (every user in it has left the moving 24 hours by
+//     then);
 //   - a user's frequency records: an hour after the last one leaves its
 //     period;
 //   - a number's throughput bucket: BucketTTL after its last send (a
@@ -33,9 +34,14 @@ const DefaultPrefix = "whatsapp:"
 // callers' times: they assume the callers' clocks run at the rate of
 // Redis's, as real clocks do.
 const (
-	TierBudgetTTL = whatsapp.TierWindow + time.Hour
+	TierBudgetTTL = whatsapp.TierWindow + 2*time.Hour
 	BucketTTL     = time.Hour
 )
+
+// tierRenew is how much the tier budget's clock advances between two
+// renewals of its keys' time to live (not renewed on every send, to save
+// the calls).
+const tierRenew = time.Hour
 
 // Options configures a Store. The zero value is ready to use.
 type Options struct {
@@ -309,7 +315,7 @@ func (s *Store) Reserve(ctx context.Context, u whatsapp.Usage) (whatsapp.Grant, 
 	args = append(args, limit, pu, pn)
 
 	wu, wn := splitDuration(whatsapp.TierWindow)
-	args = append(args, u.Tier, wu, wn, TierBudgetTTL.Milliseconds())
+	args = append(args, u.Tier, wu, wn, TierBudgetTTL.Milliseconds(), tierRenew.Microseconds())
 
 	pair := "0"
 	var p whatsapp.PairLimit
@@ -398,7 +404,7 @@ func (s *Store) Release(ctx context.Context, g whatsapp.Grant) error {
 		seq = fmt.Sprintf("%016x", g.Seq)
 	}
 	wu, wn := splitDuration(whatsapp.TierWindow)
-	k := s.k.reserveKeys(&g.Usage)[:4]
+	k := s.k.reserveKeys(&g.Usage)[:3]
 	err := releaseScript.Run(ctx, s.rdb, k, g.Usage.User, counted, at, prev, wu, wn, seq).Err()
 	if err != nil && s.failOpen && unavailable(err) {
 		s.log().ErrorContext(ctx, "redisstore: release failed open: quota not given back", "err", err, "phone", g.Usage.Phone)

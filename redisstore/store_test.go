@@ -160,16 +160,15 @@ func TestRetention(t *testing.T) {
 		{keys[0], 7*24*time.Hour + time.Hour - time.Minute, 7*24*time.Hour + time.Hour},           // frequency: period + 1h
 		{keys[1], TierBudgetTTL - time.Minute, TierBudgetTTL},                                     // tier set
 		{keys[2], TierBudgetTTL - time.Minute, TierBudgetTTL},                                     // tier times
-		{keys[3], TierBudgetTTL - time.Minute, TierBudgetTTL},                                     // tier clock
-		{keys[4], 24*time.Hour + whatsapp.PairInterval - time.Minute, 24*time.Hour + time.Minute}, // pair: debt + 24h
-		{keys[5], BucketTTL - time.Minute, BucketTTL},                                             // bucket
+		{keys[3], 24*time.Hour + whatsapp.PairInterval - time.Minute, 24*time.Hour + time.Minute}, // pair: debt + 24h
+		{keys[4], BucketTTL - time.Minute, BucketTTL},                                             // bucket
 		{s.k.window(u.Phone, u.User), 48*time.Hour - time.Minute, 48 * time.Hour},                 // window: closes + 24h
 		{s.k.user(u.User), -1, -1},
 		{s.k.tierLevel(u.Portfolio), -1, -1},
 		{s.k.throughputLevel(u.Phone), -1, -1},
 		{log, -1, -1},
 		{seq, -1, -1},
-		{keys[6], -1, -1},
+		{keys[5], -1, -1},
 	}
 	for _, tt := range tests {
 		ttl, err := rdb.PTTL(ctx, tt.key).Result()
@@ -185,6 +184,18 @@ func TestRetention(t *testing.T) {
 		if ttl < tt.min || ttl > tt.max {
 			t.Errorf("%s: time to live %v, want %v to %v", tt.key, ttl, tt.min, tt.max)
 		}
+	}
+	// A day later the first user has left: the tier set empties, and is
+	// made anew with its time to live.
+	u2 := whatsapp.Usage{At: t0.Add(25 * time.Hour), Phone: u.Phone, User: "15550002", Portfolio: u.Portfolio, Tier: 5}
+	if g, err := s.Reserve(ctx, u2); err != nil || !g.OK {
+		t.Fatalf("a day later: %+v, %v", g, err)
+	}
+	if n, err := rdb.ZCard(ctx, keys[1]).Result(); err != nil || n != 1 {
+		t.Fatalf("tier set holds %d users, want 1 (%v)", n, err)
+	}
+	if ttl, err := rdb.PTTL(ctx, keys[1]).Result(); err != nil || ttl < TierBudgetTTL-time.Minute {
+		t.Errorf("the new tier set lives %v (%v), want %v", ttl, err, TierBudgetTTL)
 	}
 }
 

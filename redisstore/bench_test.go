@@ -3,6 +3,8 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,7 +15,10 @@ import (
 
 // The benchmarks run RunParallel with benchParallelism goroutines per
 // CPU against the test redis-server on loopback, and report round trips
-// per operation (commands and pipelines sent, counted by a go-redis hook).
+// per operation (commands and pipelines sent, counted by a go-redis hook)
+// and the CPU time the server's main thread spent per operation (from INFO
+// cpu: unlike wall time, it does not grow when the machine is busy; a
+// server core serves 1e6 / server-µs/op operations a second).
 // The floor is the least a Redis call costs: a trivial script by EVALSHA,
 // and PING, at the same parallelism.
 //
@@ -23,7 +28,10 @@ const benchParallelism = 16
 
 // roundTrips counts what a client sends: each command or pipeline is one
 // round trip.
-type roundTrips struct{ n atomic.Int64 }
+type roundTrips struct {
+	n   atomic.Int64
+	rdb *redis.Client // for INFO, not counted
+}
 
 func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
@@ -44,7 +52,8 @@ func benchClient(b *testing.B) (*redis.Client, *roundTrips) {
 	needRedis(b)
 	rdb := redis.NewClient(&redis.Options{Addr: testAddr, PoolSize: 4 * benchParallelism})
 	b.Cleanup(func() { rdb.Close() })
-	rt := new(roundTrips)
+	rt := &roundTrips{rdb: redis.NewClient(&redis.Options{Addr: testAddr})}
+	b.Cleanup(func() { rt.rdb.Close() })
 	rdb.AddHook(rt)
 	return rdb, rt
 }
@@ -61,6 +70,7 @@ func run(b *testing.B, rt *roundTrips, op func(ctx context.Context, i int64) err
 			b.Fatal(err)
 		}
 	}
+	cpu0 := serverCPU(b, rt.rdb)
 	rt.n.Store(0)
 	b.SetParallelism(benchParallelism)
 	b.ResetTimer()
@@ -75,6 +85,7 @@ func run(b *testing.B, rt *roundTrips, op func(ctx context.Context, i int64) err
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+	b.ReportMetric((serverCPU(b, rt.rdb)-cpu0).Seconds()*1e6/float64(b.N), "server-µs/op")
 	b.ReportMetric(float64(rt.n.Load())/float64(b.N), "roundtrips/op")
 }
 
@@ -149,4 +160,25 @@ func BenchmarkFloorEvalSha(b *testing.B) {
 func BenchmarkFloorPing(b *testing.B) {
 	rdb, rt := benchClient(b)
 	run(b, rt, func(ctx context.Context, i int64) error { return rdb.Ping(ctx).Err() })
+}
+
+// serverCPU returns the CPU time of the server's main thread so far.
+func serverCPU(b *testing.B, rdb *redis.Client) time.Duration {
+	b.Helper()
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys_main_thread" || k == "used_cpu_user_main_thread") {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }

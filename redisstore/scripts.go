@@ -79,10 +79,10 @@ end
 // KEYS: freq, tierset, tiertime, pair, bucket, seq.
 // ARGV: 1-2 at; 3 user;
 // 4 frequency limit (0: off), 5-6 period;
-// 7 tier (0: off, <0: count without limit), 8-9 tier window, 10 tier ttl
-// ms, 11 tier ttl refresh µs;
-// 12 pair (0/1), 13-14 interval, 15 burst, 16-17 burst window, 18 idle ms;
-// 19 throughput (0: off), 20 its burst, 21 bucket ttl ms.
+// 7 tier (0: off, <0: count without limit);
+// 8 pair (0/1), 9-10 interval, 11 burst, 12-13 burst window;
+// 14 throughput (0: off), 15 its burst.
+// The fixed durations are written into the text (see constants).
 //
 // The tier's keys: tierset, a sorted set of the counting users by time
 // (member: three digits of nanoseconds, then the user); tiertime, a hash
@@ -99,7 +99,9 @@ end
 //
 // Returns {ok, refused, retry_u, retry_r, tier_counted, tier_at_u,
 // tier_at_r, tier_prev ("" or "u,r"), seq}.
-var reserveScript = redis.NewScript(luaTime + `
+var reserveScript = redis.NewScript(luaTime + reserveLua)
+
+var reserveLua = constants.Replace(`
 local au, ar = tonumber(ARGV[1]), tonumber(ARGV[2])
 local user = ARGV[3]
 local refused, ru, rr = 0, nil, nil
@@ -134,7 +136,7 @@ end
 -- it is inside the 24 hours, nothing is due and the set is not read.
 local tier = tonumber(ARGV[7])
 local tnu, tnr, tprev, tclock, trenew, tempty, tmin
-local wu, wr = tonumber(ARGV[8]), tonumber(ARGV[9])
+local wu, wr = tonumber(TW_U), tonumber(TW_R)
 if tier ~= 0 then
   local h = redis.call('HMGET', KEYS[3], 'clock', 'renewed', ':' .. user, 'min')
   tnu, tnr, tclock = au, ar, true
@@ -142,7 +144,7 @@ if tier ~= 0 then
     local lu, lr = pt(h[1])
     if not tlt(lu, lr, au, ar) then tnu, tnr, tclock = lu, lr, false end
   end
-  trenew = not h[2] or tnu - tonumber(h[2]) >= tonumber(ARGV[11])
+  trenew = not h[2] or tnu - tonumber(h[2]) >= tonumber(TIER_RENEW)
   local hu, hr = tsub(tnu, tnr, wu, wr)
   local due = true
   if h[4] then
@@ -173,12 +175,12 @@ if tier ~= 0 then
 end
 
 -- Pair: PairLimit.Take, check only.
-local pairOn = ARGV[12] == '1'
+local pairOn = ARGV[8] == '1'
 local nu, nr, nbu, nbr, nbc
 if pairOn then
-  local iu, ir = tonumber(ARGV[13]), tonumber(ARGV[14])
-  local pb = tonumber(ARGV[15])
-  local bwu, bwr = tonumber(ARGV[16]), tonumber(ARGV[17])
+  local iu, ir = tonumber(ARGV[9]), tonumber(ARGV[10])
+  local pb = tonumber(ARGV[11])
+  local bwu, bwr = tonumber(ARGV[12]), tonumber(ARGV[13])
   -- The state is "until_u,until_r,start_u,start_r,count".
   local v = redis.call('GET', KEYS[4])
   local xu, xr = au, ar
@@ -205,9 +207,9 @@ end
 
 -- Throughput: golang.org/x/time/rate's arithmetic, step for step, so that
 -- the result is the MemoryStore's to the last bit.
-local mps = tonumber(ARGV[19])
+local mps = tonumber(ARGV[14])
 if refused == 0 and mps > 0 then
-  local burst = tonumber(ARGV[20])
+  local burst = tonumber(ARGV[15])
   -- The bucket is "tokens;last;clamp;rate;burst": the limiter's tokens,
   -- time and rate, and the latest time seen ("last" empty: the zero time).
   local v = redis.call('GET', KEYS[5])
@@ -261,7 +263,7 @@ if refused == 0 and mps > 0 then
   local last = ''
   if lu ~= nil then last = ft(lu, lr) end
   redis.call('SET', KEYS[5], string.format('%.17g', tokens) .. ';' .. last .. ';' .. ft(xu, xr) .. ';' ..
-    string.format('%d', lim) .. ';' .. string.format('%d', lb), 'PX', ARGV[21])
+    string.format('%d', lim) .. ';' .. string.format('%d', lb), 'PX', BUCKET_TTL)
 end
 
 -- The tier's clock and lifetime, counted or not.
@@ -284,8 +286,8 @@ end
 if refused ~= 0 then
   if #tfields > 0 then redis.call('HSET', KEYS[3], unpack(tfields)) end
   if trenew then
-    redis.call('PEXPIRE', KEYS[3], ARGV[10])
-    redis.call('PEXPIRE', KEYS[2], ARGV[10])
+    redis.call('PEXPIRE', KEYS[3], TIER_TTL)
+    redis.call('PEXPIRE', KEYS[2], TIER_TTL)
   end
   return {0, refused, ru, rr, 0, 0, 0, '', 0}
 end
@@ -314,13 +316,13 @@ if tier ~= 0 then
     end
   end
   if #tfields > 0 then redis.call('HSET', KEYS[3], unpack(tfields)) end
-  if trenew or (add and tempty) then redis.call('PEXPIRE', KEYS[2], ARGV[10]) end
-  if trenew then redis.call('PEXPIRE', KEYS[3], ARGV[10]) end
+  if trenew or (add and tempty) then redis.call('PEXPIRE', KEYS[2], TIER_TTL) end
+  if trenew then redis.call('PEXPIRE', KEYS[3], TIER_TTL) end
 end
 if pairOn then
   -- Kept until the debt is paid, and then for the idle time.
   redis.call('SET', KEYS[4], ft(nu, nr) .. ',' .. ft(nbu, nbr) .. ',' .. string.format('%d', nbc),
-    'PX', string.format('%d', math.ceil((nu - au) / 1000 + tonumber(ARGV[18]))))
+    'PX', string.format('%d', math.ceil((nu - au) / 1000 + tonumber(IDLE_MS))))
 end
 local seq = 0
 if flimit > 0 then
@@ -336,15 +338,15 @@ return {1, 0, 0, 0, counted, tau, tar, prev, seq}
 //
 // KEYS: freq, tierset, tiertime.
 // ARGV: 1 user; 2 tier counted (0/1); 3 tier at "u,r"; 4 tier prev ("" or
-// "u,r"); 5-6 tier window; 7 seq (0: none, else its 16 hex digits).
-var releaseScript = redis.NewScript(luaTime + `
+// "u,r"); 5 seq (0: none, else its 16 hex digits).
+var releaseScript = redis.NewScript(luaTime + constants.Replace(`
 local user = ARGV[1]
 if ARGV[2] == '1' then
   local h = redis.call('HMGET', KEYS[3], ':' .. user, 'clock', 'min')
   if h[1] == ARGV[3] then
     local au, ar = pt(ARGV[3])
     local lu, lr = pt(h[2] or ARGV[3])
-    local hu, hr = tsub(lu, lr, tonumber(ARGV[5]), tonumber(ARGV[6]))
+    local hu, hr = tsub(lu, lr, TW_U, TW_R)
     redis.call('ZREM', KEYS[2], r3(ar) .. user)
     local pu, pr = pt(ARGV[4])
     if pu ~= nil and tlt(hu, hr, pu, pr) then
@@ -365,17 +367,17 @@ if ARGV[2] == '1' then
     end
   end
 end
-if ARGV[7] ~= '0' then
+if ARGV[5] ~= '0' then
   local recs = redis.call('ZRANGE', KEYS[1], 0, -1)
   for i = 1, #recs do
-    if string.sub(recs[i], 4) == ARGV[7] then
+    if string.sub(recs[i], 4) == ARGV[5] then
       redis.call('ZREM', KEYS[1], recs[i])
       break
     end
   end
 end
 return 1
-`)
+`))
 
 // recordScript implements Store.Record for one fact.
 //
@@ -483,6 +485,17 @@ elseif kind == KTEMPLATE then
 end
 return 1
 `)
+
+// constants are the fixed numbers of the scripts, written into their text
+// rather than passed with every call.
+var constants = strings.NewReplacer(
+	"TW_U", micros(whatsapp.TierWindow),
+	"TW_R", "0",
+	"TIER_TTL", strconv.FormatInt(TierBudgetTTL.Milliseconds(), 10),
+	"TIER_RENEW", micros(tierRenew),
+	"IDLE_MS", strconv.FormatInt(retention.Milliseconds(), 10),
+	"BUCKET_TTL", strconv.FormatInt(BucketTTL.Milliseconds(), 10),
+)
 
 // retention is how long a pair's windows are kept once nothing in them is
 // open or pending (the Store contract allows forgetting after 24 hours).

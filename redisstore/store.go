@@ -300,37 +300,39 @@ func (s *Store) Reserve(ctx context.Context, u whatsapp.Usage) (whatsapp.Grant, 
 	if !ok {
 		return g, outOfRange("usage.At", u.At)
 	}
-	args := make([]any, 0, 20)
+	args := make([]any, 0, 15)
 	args = append(args, us, ns, u.User)
 
 	capped := u.Frequency.Limit > 0 && u.Frequency.Period > 0
 	if capped && u.Frequency.Period > maxDuration {
 		return g, &whatsapp.ValidationError{Field: "usage.Frequency.Period", Reason: "is longer than the Redis store holds (71 years)", Value: u.Frequency.Period}
 	}
-	limit := 0
 	if capped {
-		limit = u.Frequency.Limit
+		pu, pn := splitDuration(u.Frequency.Period)
+		args = append(args, u.Frequency.Limit, pu, pn)
+	} else {
+		args = append(args, zero, zero, zero)
 	}
-	pu, pn := splitDuration(max(u.Frequency.Period, 0))
-	args = append(args, limit, pu, pn)
 
-	wu, wn := splitDuration(whatsapp.TierWindow)
-	args = append(args, u.Tier, wu, wn, TierBudgetTTL.Milliseconds(), tierRenew.Microseconds())
+	args = append(args, u.Tier)
 
-	pair := "0"
-	var p whatsapp.PairLimit
 	if u.Pair != nil {
-		pair, p = "1", pairDefaults(*u.Pair)
+		p := pairDefaults(*u.Pair)
 		if p.Interval > maxDuration || p.BurstWindow > maxDuration {
 			return g, &whatsapp.ValidationError{Field: "usage.Pair", Reason: "intervals are longer than the Redis store holds (71 years)", Value: p}
 		}
+		iu, in := splitDuration(p.Interval)
+		bu, bn := splitDuration(p.BurstWindow)
+		args = append(args, one, iu, in, p.Burst, bu, bn)
+	} else {
+		args = append(args, zero, zero, zero, zero, zero, zero)
 	}
-	iu, in := splitDuration(p.Interval)
-	bu, bn := splitDuration(p.BurstWindow)
-	args = append(args, pair, iu, in, p.Burst, bu, bn, retention.Milliseconds())
 
-	mps := max(u.Throughput, 0)
-	args = append(args, mps, whatsapp.ThroughputBurst(mps), BucketTTL.Milliseconds())
+	if u.Throughput > 0 {
+		args = append(args, u.Throughput, whatsapp.ThroughputBurst(u.Throughput))
+	} else {
+		args = append(args, zero, zero)
+	}
 
 	res, err := reserveScript.Run(ctx, s.rdb, s.k.reserveKeys(&u), args...).Slice()
 	if err != nil {
@@ -363,6 +365,9 @@ func (s *Store) Reserve(ctx context.Context, u whatsapp.Usage) (whatsapp.Grant, 
 	g.Seq = uint64(n(8))
 	return g, nil
 }
+
+// Boxed once: Reserve passes them often.
+var zero, one any = "0", "1"
 
 // pairDefaults is PairLimit's documented defaults for fields left zero.
 func pairDefaults(p whatsapp.PairLimit) whatsapp.PairLimit {
@@ -403,9 +408,8 @@ func (s *Store) Release(ctx context.Context, g whatsapp.Grant) error {
 	if g.Seq != 0 {
 		seq = fmt.Sprintf("%016x", g.Seq)
 	}
-	wu, wn := splitDuration(whatsapp.TierWindow)
 	k := s.k.reserveKeys(&g.Usage)[:3]
-	err := releaseScript.Run(ctx, s.rdb, k, g.Usage.User, counted, at, prev, wu, wn, seq).Err()
+	err := releaseScript.Run(ctx, s.rdb, k, g.Usage.User, counted, at, prev, seq).Err()
 	if err != nil && s.failOpen && unavailable(err) {
 		s.log().ErrorContext(ctx, "redisstore: release failed open: quota not given back", "err", err, "phone", g.Usage.Phone)
 		return nil

@@ -200,7 +200,7 @@ type InboundText struct {
 type InboundMedia struct {
 	// ID is the media id.
 	ID       string
-	MimeType string
+	MIMEType string
 	// SHA256 is the file's hash, base64-encoded.
 	SHA256   string
 	Caption  string // image, video, document
@@ -700,7 +700,7 @@ func (m *InboundMedia) decode(r *jsonReader) {
 		case "id":
 			ok = r.str(&m.ID)
 		case "mime_type":
-			ok = r.str(&m.MimeType)
+			ok = r.str(&m.MIMEType)
 		case "sha256":
 			ok = r.str(&m.SHA256)
 		case "caption":
@@ -1121,7 +1121,7 @@ func (t *InboundText) encode(w *jsonWriter) {
 func (m *InboundMedia) encode(w *jsonWriter) {
 	w.open(m.Extra)
 	w.str("id", m.ID)
-	w.str("mime_type", m.MimeType)
+	w.str("mime_type", m.MIMEType)
 	w.str("sha256", m.SHA256)
 	w.str("caption", m.Caption)
 	w.str("filename", m.Filename)

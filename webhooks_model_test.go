@@ -87,24 +87,24 @@ func TestParseNotificationMessages(t *testing.T) {
 		})}},
 		{"message_image.json", []*InboundMessage{webhookTestMsg(InboundMessage{
 			ID: "wamid.IMG1", Timestamp: webhookTestTime(1744344496), Type: "image",
-			Image: &InboundMedia{ID: "1003383421387256", MimeType: "image/jpeg", SHA256: "SfInY0gGKTsJlUWbwxC1k+FAD0FZHvzwfpvO0zX0GUI=",
+			Image: &InboundMedia{ID: "1003383421387256", MIMEType: "image/jpeg", SHA256: "SfInY0gGKTsJlUWbwxC1k+FAD0FZHvzwfpvO0zX0GUI=",
 				Caption: "Taj Mahal", URL: "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1003383421387256"},
 		})}},
 		{"message_audio.json", []*InboundMessage{webhookTestMsg(InboundMessage{
 			ID: "wamid.AUD1", Timestamp: webhookTestTime(1744344497), Type: "audio",
-			Audio: &InboundMedia{ID: "1003383421387257", MimeType: "audio/ogg; codecs=opus", SHA256: "aGFzaA==", Voice: true},
+			Audio: &InboundMedia{ID: "1003383421387257", MIMEType: "audio/ogg; codecs=opus", SHA256: "aGFzaA==", Voice: true},
 		})}},
 		{"message_video.json", []*InboundMessage{webhookTestMsg(InboundMessage{
 			ID: "wamid.VID1", Timestamp: webhookTestTime(1744344498), Type: "video",
-			Video: &InboundMedia{ID: "1003383421387258", MimeType: "video/mp4", SHA256: "dmlkZW8=", Caption: "My vacation video"},
+			Video: &InboundMedia{ID: "1003383421387258", MIMEType: "video/mp4", SHA256: "dmlkZW8=", Caption: "My vacation video"},
 		})}},
 		{"message_sticker.json", []*InboundMessage{webhookTestMsg(InboundMessage{
 			ID: "wamid.STK1", Timestamp: webhookTestTime(1744344499), Type: "sticker",
-			Sticker: &InboundMedia{ID: "1003383421387259", MimeType: "image/webp", SHA256: "c3RpY2tlcg==", Animated: true},
+			Sticker: &InboundMedia{ID: "1003383421387259", MIMEType: "image/webp", SHA256: "c3RpY2tlcg==", Animated: true},
 		})}},
 		{"message_document.json", []*InboundMessage{webhookTestMsg(InboundMessage{
 			ID: "wamid.DOC1", Timestamp: webhookTestTime(1744344500), Type: "document",
-			Document: &InboundMedia{ID: "1003383421387261", MimeType: "application/pdf", SHA256: "ZG9j/Ym9keQ==",
+			Document: &InboundMedia{ID: "1003383421387261", MIMEType: "application/pdf", SHA256: "ZG9j/Ym9keQ==",
 				Caption: "Factura nº 7 — 📄", Filename: "factura 7.pdf",
 				URL: "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1003383421387261"},
 			Sender:      &WebhookContact{Profile: ContactProfile{Name: "José María"}, WaID: webhookTestUser},
@@ -183,7 +183,7 @@ func TestParseNotificationMessages(t *testing.T) {
 		})}},
 		{"message_media_failed.json", []*InboundMessage{webhookTestMsg(InboundMessage{
 			ID: "wamid.IMG2", Timestamp: webhookTestTime(1750090704), Type: "image",
-			Image: &InboundMedia{ID: "1003383421387260", MimeType: "image/jpeg", SHA256: "aGFzaA=="},
+			Image: &InboundMedia{ID: "1003383421387260", MIMEType: "image/jpeg", SHA256: "aGFzaA=="},
 			Errors: []*APIError{{Code: 131052, Title: "Media download error", Message: "Media download error",
 				Details: "File over 100 MB", Href: "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}},
 		})}},

@@ -131,7 +131,7 @@ func TestUserSendsMedia(t *testing.T) {
 		t.Fatalf("messages = %+v", box.messages)
 	}
 	d := box.messages[0].Document
-	if d.Filename != "invoice.pdf" || d.Caption != "my invoice" || d.MimeType != "application/pdf" {
+	if d.Filename != "invoice.pdf" || d.Caption != "my invoice" || d.MIMEType != "application/pdf" {
 		t.Errorf("document = %+v", d)
 	}
 	var buf bytes.Buffer

@@ -16,7 +16,7 @@ import (
 // Its Now method fits every clock field of the whatsapp package (a
 // func() time.Time), so a Guard and the server can share one clock:
 //
-//	whatsapp.GuardConfig{Clock: srv.Clock.Now}
+//	guard := &whatsapp.Guard{Clock: srv.Clock.Now}
 //
 // A Clock is safe for concurrent use.
 type Clock struct {

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // DefaultMaxWebhookBody is the default limit of a webhook body (Meta sends
@@ -421,6 +422,8 @@ func (d *claims) withoutDuplicates(n *Notification) *Notification {
 }
 
 func (d *claims) releaseAll(ctx context.Context, dd Deduper) {
+	ctx, cancel := settleContext(ctx)
+	defer cancel()
 	for _, keys := range [][]string{d.msgKeys, d.stKeys} {
 		for _, k := range keys {
 			if k != "" {
@@ -428,6 +431,17 @@ func (d *claims) releaseAll(ctx context.Context, dd Deduper) {
 			}
 		}
 	}
+}
+
+// settleTimeout bounds the Deduper calls that record an item's outcome.
+const settleTimeout = 5 * time.Second
+
+// settleContext returns the context for recording an outcome in the
+// Deduper: it outlives the request's (Meta may have hung up on a slow
+// callback, cancelling the request), so that a failed item is still
+// released and its redelivery is not mistaken for a duplicate.
+func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 }
 
 // dispatch calls the callback of every item that is not a duplicate, in
@@ -481,15 +495,21 @@ func (h *webhookHandler) dispatch(ctx context.Context, n *Notification, d *claim
 
 // settle records an item's outcome in the Deduper.
 func (h *webhookHandler) settle(ctx context.Context, key string, err error, field, id string, code int) bool {
+	sctx, cancel := settleContext(ctx)
+	defer cancel()
 	if err != nil {
 		if key != "" {
-			h.dedupe.Release(ctx, key)
+			if rerr := h.dedupe.Release(sctx, key); rerr != nil {
+				// The claim stays until it expires: a redelivery before
+				// then is taken for a duplicate. Say so loudly.
+				h.report(ctx, &WebhookError{StatusCode: code, Field: field, ItemID: id, Err: fmt.Errorf("deduper release (a redelivery may be skipped until the claim expires): %w", rerr)})
+			}
 		}
 		h.report(ctx, &WebhookError{StatusCode: code, Field: field, ItemID: id, Err: err})
 		return true
 	}
 	if key != "" {
-		if derr := h.dedupe.Done(ctx, key); derr != nil {
+		if derr := h.dedupe.Done(sctx, key); derr != nil {
 			h.report(ctx, &WebhookError{StatusCode: 0, Field: field, ItemID: id, Err: fmt.Errorf("deduper: %w", derr)})
 		}
 	}

@@ -708,3 +708,63 @@ func TestWebhookRecordedDoneAfterSuccess(t *testing.T) {
 		t.Error("processed message not recorded in the Deduper")
 	}
 }
+
+// webhookTestCtxDeduper fails like a network store when its context is done.
+type webhookTestCtxDeduper struct{ Deduper }
+
+func (d webhookTestCtxDeduper) Done(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return d.Deduper.Done(ctx, key)
+}
+
+func (d webhookTestCtxDeduper) Release(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return d.Deduper.Release(ctx, key)
+}
+
+// TestWebhookReleaseAfterHangUp: Meta hangs up on a slow callback (the
+// request's context ends) and the callback fails; the item must still be
+// released, so that the redelivery reaches the callback again.
+func TestWebhookReleaseAfterHangUp(t *testing.T) {
+	body := webhookTestPayload(t, "message_text.json")
+	var calls int
+	var cancel context.CancelFunc
+	h := NewWebhookHandler(WebhookConfig{
+		AppSecret: webhookTestSecret,
+		Deduper:   webhookTestCtxDeduper{NewMemoryDeduper(0, 0)},
+		OnMessage: func(ctx context.Context, m *InboundMessage) error {
+			calls++
+			if calls == 1 {
+				cancel() // the platform gave up waiting
+				return ctx.Err()
+			}
+			return nil
+		},
+	})
+	deliver := func() int {
+		ctx, c := context.WithCancel(context.Background())
+		cancel = c
+		defer c()
+		req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body)).WithContext(ctx)
+		req.Header.Set(SignatureHeader, SignWebhook(webhookTestSecret, body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := deliver(); code != http.StatusInternalServerError {
+		t.Fatalf("first delivery: %d, want 500", code)
+	}
+	if code := deliver(); code != http.StatusOK {
+		t.Fatalf("redelivery: %d, want 200", code)
+	}
+	if calls != 2 {
+		t.Errorf("callback ran %d times, want 2 (the redelivery was taken for a duplicate)", calls)
+	}
+	if code := deliver(); code != http.StatusOK || calls != 2 {
+		t.Errorf("third delivery: %d, %d calls; want 200 and no new call", code, calls)
+	}
+}

@@ -512,6 +512,10 @@ func (b *budget) cancel(user string, at, prev time.Time) {
 		return
 	}
 	b.last[user] = prev
+	// The user's heap entry may have been moved up to the cancelled time;
+	// give the restored time an entry of its own, or the user would never
+	// expire. A surplus entry is dropped when it reaches the top.
+	b.push(budgetEntry{user, prev})
 }
 
 func (b *budget) push(e budgetEntry) {

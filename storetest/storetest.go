@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func() whatsapp.Store) {
 		{"ReserveAllOrNothing", testReserveAllOrNothing},
 		{"ReserveTimeBackwards", testReserveTimeBackwards},
 		{"Release", testRelease},
+		{"ReleaseRepeatThenExpire", testReleaseRepeatThenExpire},
 		{"ConcurrentTier", testConcurrentTier},
 		{"ConcurrentThroughput", testConcurrentThroughput},
 	}
@@ -599,5 +600,29 @@ func testConcurrentThroughput(t *testing.T, s whatsapp.Store) {
 	wg.Wait()
 	if want := whatsapp.ThroughputBurst(80); n != want {
 		t.Fatalf("%d sends admitted at one instant by concurrent callers, want the burst %d", n, want)
+	}
+}
+
+// testReleaseRepeatThenExpire: releasing a repeat send restores the user's
+// earlier time, and the user must still stop counting TierWindow after it.
+func testReleaseRepeatThenExpire(t *testing.T, s whatsapp.Store) {
+	u := func(user string, at time.Time) whatsapp.Usage {
+		return whatsapp.Usage{At: at, Phone: "1055", User: user, Tier: 2}
+	}
+	reserve(t, s, u("a", t0))
+	reserve(t, s, u("b", t0.Add(time.Hour)))
+	repeat := reserve(t, s, u("a", t0.Add(2*time.Hour)))
+	if g := reserve(t, s, u("c", t0.Add(3*time.Hour))); g.OK {
+		t.Fatal("c admitted over a tier of 2")
+	}
+	if err := s.Release(ctx, repeat); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	// At t0+26h both a (back to t0) and b (t0+1h) have left the window.
+	if g := reserve(t, s, u("d", t0.Add(26*time.Hour))); !g.OK {
+		t.Fatalf("d refused: %+v", g)
+	}
+	if g := reserve(t, s, u("e", t0.Add(26*time.Hour))); !g.OK {
+		t.Errorf("e refused although only d counts: %+v", g)
 	}
 }

@@ -312,10 +312,24 @@ type callStateKey struct{}
 // retries, and decodes a successful response into out (when out is not
 // nil) or the failure into an *APIError.
 func (c *Client) do(ctx context.Context, r *request, out any) error {
+	_, err := c.doSent(ctx, r, out)
+	return err
+}
+
+// doSent is do that also reports whether a request left the process: false
+// when the call failed in its local checks (configuration, ids, encoding,
+// an already ended context), so nothing can have reached the platform.
+func (c *Client) doSent(ctx context.Context, r *request, out any) (sent bool, err error) {
 	resp, st, err := c.send(ctx, r)
 	if err != nil {
-		return err
+		return st != nil, err
 	}
+	return true, c.decodeResponse(resp, r, st, out)
+}
+
+// decodeResponse reads a successful response into out (when out is not
+// nil) and closes it.
+func (c *Client) decodeResponse(resp *http.Response, r *request, st *callState, out any) error {
 	defer resp.Body.Close()
 	if out == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
@@ -502,6 +516,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, err
 	}
 	st.attempts++
+	if err != nil {
+		// The attempt may have reached the platform: an earlier attempt's
+		// error no longer describes the call.
+		st.apiErr = nil
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
@@ -608,7 +627,8 @@ func (c *Client) decideResponse(st *callState, resp *http.Response) (bool, strin
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		return c.waitFor(st, c.expBackoff(st.attempts-1), e.RetryAfter, "HTTP 429")
-	case resp.StatusCode >= 500 && !e.known():
+	case resp.StatusCode >= 500:
+		// An undecodable body or a code the table does not know.
 		return c.transientResponse(st, resp, "server error")
 	}
 	return false, "client error"

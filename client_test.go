@@ -33,7 +33,8 @@ type retryTestResponse struct {
 	status int
 	header map[string]string
 	body   string
-	err    error // a transport error instead of a response
+	err    error  // a transport error instead of a response
+	before func() // runs when the attempt arrives
 }
 
 func (s *retryTestServer) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -51,6 +52,9 @@ func (s *retryTestServer) RoundTrip(r *http.Request) (*http.Response, error) {
 		i = len(s.script) - 1
 	}
 	resp := s.script[i]
+	if resp.before != nil {
+		resp.before()
+	}
 	if resp.err != nil {
 		return nil, resp.err
 	}
@@ -127,6 +131,10 @@ func TestRetryPolicy(t *testing.T) {
 			[]retryTestResponse{{status: 500, body: "oops"}, {status: 503, body: "oops"}, ok}, 3, 3 * time.Second, nil},
 		{"GET 500 retried", base, http.MethodGet,
 			[]retryTestResponse{{status: 500, body: "oops"}, {status: 502, body: ""}, {status: 200, body: `{}`}}, 3, 3 * time.Second, nil},
+		{"GET 503 with an unknown code retried", base, http.MethodGet,
+			[]retryTestResponse{errResp(503, 999999, false), {status: 200, body: `{}`}}, 2, time.Second, nil},
+		{"POST 503 with an unknown code not retried", base, "",
+			[]retryTestResponse{errResp(503, 999999, false), ok}, 1, 0, nil},
 		{"DELETE 503 retried", base, http.MethodDelete,
 			[]retryTestResponse{{status: 503, body: ""}, {status: 200, body: `{}`}}, 2, time.Second, nil},
 		{"transient code on a 4xx POST retried", base, "",
@@ -507,4 +515,31 @@ func TestParseRetryAfter(t *testing.T) {
 			t.Errorf("parseRetryAfter(%q) accepted", v)
 		}
 	}
+}
+
+// TestCancelDuringRetriedAttempt: when the context ends while a retried
+// attempt is in flight, the error must not carry the earlier attempt's 4xx
+// (which would say the platform refused the message, when the last
+// attempt may have reached it).
+func TestCancelDuringRetriedAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		srv := &retryTestServer{script: []retryTestResponse{
+			{status: 429, body: graphErr(130429, true)},
+			{err: context.Canceled, before: cancel},
+		}}
+		c := retryTestClient(srv, RetryConfig{MaxAttempts: 3, MinBackoff: time.Second})
+		_, err := c.Send(ctx, "1055", textMsg)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		var ae *APIError
+		if errors.As(err, &ae) {
+			t.Errorf("err carries the first attempt's %v", ae)
+		}
+		if srv.attempts() != 2 {
+			t.Errorf("attempts = %d, want 2", srv.attempts())
+		}
+	})
 }

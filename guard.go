@@ -771,6 +771,10 @@ func (h guardHook) reserve(ctx context.Context, phoneNumberID string, m *Message
 // the request (the bare context error; once the request is under way, the
 // Client wraps it, and the message may have been sent).
 func notSent(err error) bool {
+	var local notSentError
+	if errors.As(err, &local) {
+		return true
+	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500

@@ -943,3 +943,55 @@ func TestGuardObserveThroughWebhookHandler(t *testing.T) {
 	clk.Set(rulesT0.Add(WindowDuration))
 	rulesWant(t, "24 h later", g.Check(ctx, rulesPhone, rulesText("+15550001"), SendInfo{}), ErrWindowClosed, time.Time{})
 }
+
+// TestGuardGivesBackWhenAnotherCheckRefuses: a send refused locally after
+// the Guard admitted it (by the template registry installed after the
+// Guard, or by a bad client configuration) never reached the platform, so
+// the Guard's reservation is given back, whatever the order of the options.
+func TestGuardGivesBackWhenAnotherCheckRefuses(t *testing.T) {
+	ctx := context.Background()
+	promo := func(name, to string) Message {
+		return Message{To: to, Content: Template{Name: name, Language: "en_US"}}
+	}
+	newGuard := func() *Guard {
+		// Marketing capped at one per user per day.
+		g, _ := rulesGuard(rulesT0, Policy{OptInOptional: true, QuietHours: QuietHours{Disabled: true},
+			MarketingCap: FrequencyCap{Limit: 1, Period: 24 * time.Hour}})
+		return g
+	}
+	reg := &TemplateRegistry{}
+	reg.Put("WABA1", MessageTemplate{Name: "paused_promo", Language: "en_US", Status: TemplateStatus("PAUSED"), Category: TemplateCategory("MARKETING")})
+	reg.Put("WABA1", MessageTemplate{Name: "promo", Language: "en_US", Status: TemplateStatus("APPROVED"), Category: TemplateCategory("MARKETING")})
+
+	for _, order := range []string{"guard first", "registry first"} {
+		t.Run(order, func(t *testing.T) {
+			g := newGuard()
+			opts := []Option{WithGuard(g), WithTemplateRegistry(reg)}
+			if order == "registry first" {
+				opts = []Option{WithTemplateRegistry(reg), WithGuard(g)}
+			}
+			c, mux := testSetup(t, opts...)
+			mux.HandleFunc("/v23.0/1055/messages", func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, okSend)
+			})
+			if _, err := c.Send(ctx, rulesPhone, promo("paused_promo", "+15550004444")); !errors.Is(err, ErrTemplatePaused) {
+				t.Fatalf("paused template: %v", err)
+			}
+			if _, err := c.Send(ctx, rulesPhone, promo("promo", "+15550004444")); err != nil {
+				t.Fatalf("the refused send used up the marketing cap: %v", err)
+			}
+		})
+	}
+
+	t.Run("bad base URL", func(t *testing.T) {
+		g := newGuard()
+		c := NewClient("t", WithGuard(g), WithBaseURL("graph.example.com"))
+		if _, err := c.Send(ctx, rulesPhone, promo("promo", "+15550005555")); err == nil || errors.Is(err, ErrFrequencyCap) {
+			t.Fatalf("first send: %v", err)
+		}
+		_, err := c.Send(ctx, rulesPhone, promo("promo", "+15550005555"))
+		if errors.Is(err, ErrFrequencyCap) {
+			t.Fatalf("a send that never left the process used up the cap: %v", err)
+		}
+	})
+}

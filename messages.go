@@ -246,7 +246,8 @@ func (c *Client) Send(ctx context.Context, phoneNumberID string, m Message) (*Se
 	if len(c.guards) > 0 {
 		return c.sendGuarded(ctx, phoneNumberID, seg, &m)
 	}
-	return c.send1(ctx, seg, &m)
+	res, _, err := c.send1(ctx, seg, &m)
+	return res, err
 }
 
 // sendGuarded runs every installed guard before the send, and tells each
@@ -261,22 +262,35 @@ func (c *Client) sendGuarded(ctx context.Context, phoneNumberID, seg string, m *
 	for _, g := range c.guards {
 		done, err := g.reserve(ctx, phoneNumberID, m)
 		if err != nil {
-			finish(nil, err)
+			finish(nil, notSentError{err})
 			return nil, err
 		}
 		if done != nil {
 			dones = append(dones, done)
 		}
 	}
-	res, err := c.send1(ctx, seg, m)
-	finish(res, err)
+	res, sent, err := c.send1(ctx, seg, m)
+	if err != nil && !sent {
+		finish(nil, notSentError{err})
+	} else {
+		finish(res, err)
+	}
 	return res, err
 }
 
-func (c *Client) send1(ctx context.Context, seg string, m *Message) (*SendResult, error) {
+// notSentError tells a guard's done callback that the send ended before any
+// request left the process (another guard refused it, or a local check
+// failed), so whatever the guard reserved can be given back. Callers of
+// Send never see it.
+type notSentError struct{ err error }
+
+func (e notSentError) Error() string { return e.err.Error() }
+func (e notSentError) Unwrap() error { return e.err }
+
+func (c *Client) send1(ctx context.Context, seg string, m *Message) (*SendResult, bool, error) {
 	var out sendResponse
-	if err := c.do(ctx, &request{method: http.MethodPost, path: seg + "/messages", json: m.wire()}, &out); err != nil {
-		return nil, err
+	if sent, err := c.doSent(ctx, &request{method: http.MethodPost, path: seg + "/messages", json: m.wire()}, &out); err != nil {
+		return nil, sent, err
 	}
 	res := &SendResult{}
 	if len(out.Messages) > 0 {
@@ -288,7 +302,7 @@ func (c *Client) send1(ctx context.Context, seg string, m *Message) (*SendResult
 		res.WaID = out.Contacts[0].WaID
 		res.Input = out.Contacts[0].Input
 	}
-	return res, nil
+	return res, true, nil
 }
 
 type readReceipt struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -301,7 +300,8 @@ func (g *Guard) Reserve(ctx context.Context, phoneNumberID string, m Message, in
 // decide applies every rule. When r is not nil it is filled for Commit
 // and Cancel.
 func (g *Guard) decide(ctx context.Context, phone string, m *Message, info *SendInfo, r *Reservation) error {
-	if m.Content == nil || isNilPointer(m.Content) {
+	content, ok := contentValue(m.Content)
+	if !ok {
 		return invalid("type", "message has no content", nil)
 	}
 	if m.To == "" {
@@ -314,13 +314,10 @@ func (g *Guard) decide(ctx context.Context, phone string, m *Message, info *Send
 	// The template and its category.
 	var tmpl TemplateRef
 	isTemplate := false
-	switch c := m.Content.(type) {
-	case Template:
+	if c, ok := content.(Template); ok {
 		isTemplate, tmpl = true, TemplateRef{c.Name, NormalizeLanguage(c.Language)}
-	case *Template:
-		isTemplate, tmpl = true, TemplateRef{c.Name, NormalizeLanguage(c.Language)}
-	default:
-		isTemplate = m.Content.MessageType() == TypeTemplate
+	} else {
+		isTemplate = content.MessageType() == TypeTemplate
 	}
 	category := info.Category
 	if isTemplate && g.Policy.Templates != nil && tmpl.Name != "" {
@@ -406,13 +403,6 @@ func (g *Guard) decide(ctx context.Context, phone string, m *Message, info *Send
 		}
 	}
 	return nil
-}
-
-// isNilPointer reports whether c is a typed nil pointer, whose methods
-// would panic.
-func isNilPointer(c Content) bool {
-	v := reflect.ValueOf(c)
-	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // registryStatus maps a template status from a registry to the error a

@@ -59,7 +59,8 @@ func (Interactive) MessageType() string { return TypeInteractive }
 func (in Interactive) fill(w *wireMessage) { w.Interactive = &in }
 
 func (in Interactive) validate(f string) error {
-	if in.Action == nil {
+	var ok bool
+	if in.Action, ok = actionValue(in.Action); !ok {
 		return invalid(join(f, "action"), "is required", nil)
 	}
 	r := in.Action.rules()
@@ -110,9 +111,9 @@ func (in Interactive) MarshalJSON() ([]byte, error) {
 	if in.Footer != "" {
 		w.Footer = &wireText{in.Footer}
 	}
-	if in.Action != nil {
-		w.Type = in.Action.InteractiveType()
-		w.Action = wireAction(in.Action)
+	if a, ok := actionValue(in.Action); ok {
+		w.Type = a.InteractiveType()
+		w.Action = wireAction(a)
 	}
 	return marshalJSON(w)
 }
@@ -169,6 +170,41 @@ func (h InteractiveHeader) MarshalJSON() ([]byte, error) {
 		Document *Document `json:"document,omitempty"`
 	}{h.headerType(), h.Text, h.Image, h.Video, h.Document}
 	return marshalJSON(w)
+}
+
+// actionValue returns a with a pointer to an action kind replaced by its
+// value, and false when there is no action (nil or a nil pointer).
+func actionValue(a InteractiveAction) (InteractiveAction, bool) {
+	switch v := a.(type) {
+	case nil:
+		return nil, false
+	case *ReplyButtons:
+		return derefAction(v)
+	case *List:
+		return derefAction(v)
+	case *CTAURL:
+		return derefAction(v)
+	case *LocationRequest:
+		return derefAction(v)
+	case *Flow:
+		return derefAction(v)
+	case *Product:
+		return derefAction(v)
+	case *ProductList:
+		return derefAction(v)
+	case *Catalog:
+		return derefAction(v)
+	case *RawAction:
+		return derefAction(v)
+	}
+	return a, true
+}
+
+func derefAction[T InteractiveAction](p *T) (InteractiveAction, bool) {
+	if p == nil {
+		return nil, false
+	}
+	return *p, true
 }
 
 // wireAction returns the JSON value of an action.

@@ -83,7 +83,8 @@ func (m *Message) Validate() error {
 	if m == nil {
 		return invalid("", "message is nil", nil)
 	}
-	if m.Content == nil {
+	content, ok := contentValue(m.Content)
+	if !ok {
 		return invalid("type", "message has no content", nil)
 	}
 	switch m.RecipientType {
@@ -99,7 +100,7 @@ func (m *Message) Validate() error {
 		return invalid("recipient_type", "must be individual or group", m.RecipientType)
 	}
 	if m.ReplyTo != "" {
-		if _, ok := m.Content.(Reaction); ok {
+		if _, ok := content.(Reaction); ok {
 			return invalid("context.message_id", "a reaction cannot quote a message", m.ReplyTo)
 		}
 		if err := checkID("context.message_id", m.ReplyTo, 512); err != nil {
@@ -109,7 +110,50 @@ func (m *Message) Validate() error {
 	if err := checkText("biz_opaque_callback_data", m.CallbackData, 0, MaxCallbackDataLength); err != nil {
 		return err
 	}
-	return m.Content.validate(m.Content.MessageType())
+	return content.validate(content.MessageType())
+}
+
+// contentValue returns c with a pointer to a content kind (&Text{...})
+// replaced by the value it points to, and false when there is no content:
+// c is nil or a nil pointer. Every kind's methods have value receivers, so
+// a pointer satisfies Content too; the rest of the package works on values.
+func contentValue(c Content) (Content, bool) {
+	switch v := c.(type) {
+	case nil:
+		return nil, false
+	case *Text:
+		return derefContent(v)
+	case *Image:
+		return derefContent(v)
+	case *Video:
+		return derefContent(v)
+	case *Audio:
+		return derefContent(v)
+	case *Document:
+		return derefContent(v)
+	case *Sticker:
+		return derefContent(v)
+	case *Location:
+		return derefContent(v)
+	case *Contacts:
+		return derefContent(v)
+	case *Reaction:
+		return derefContent(v)
+	case *Interactive:
+		return derefContent(v)
+	case *Template:
+		return derefContent(v)
+	case *RawContent:
+		return derefContent(v)
+	}
+	return c, true
+}
+
+func derefContent[T Content](p *T) (Content, bool) {
+	if p == nil {
+		return nil, false
+	}
+	return *p, true
 }
 
 // wireMessage is the JSON body of POST /{phone-number-id}/messages.
@@ -151,9 +195,9 @@ func (m *Message) wire() *wireMessage {
 	if m.ReplyTo != "" {
 		w.Context = &wireContext{MessageID: m.ReplyTo}
 	}
-	if m.Content != nil {
-		w.Type = m.Content.MessageType()
-		m.Content.fill(w)
+	if c, ok := contentValue(m.Content); ok {
+		w.Type = c.MessageType()
+		c.fill(w)
 	}
 	return w
 }
@@ -239,6 +283,7 @@ func (c *Client) Send(ctx context.Context, phoneNumberID string, m Message) (*Se
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	m.Content, _ = contentValue(m.Content) // the guards see values
 	seg, err := pathSegment("phone_number_id", phoneNumberID)
 	if err != nil {
 		return nil, err

@@ -381,3 +381,55 @@ func TestGoldenBodiesAgainstOpenAPI(t *testing.T) {
 		t.Error("the spec accepted a numeric text body")
 	}
 }
+
+// TestPointerContent: a pointer to a content kind or action is sent like
+// its value; a nil pointer is a validation error, never a panic.
+func TestPointerContent(t *testing.T) {
+	nils := []Content{(*Text)(nil), (*Image)(nil), (*Video)(nil), (*Audio)(nil), (*Document)(nil), (*Sticker)(nil),
+		(*Location)(nil), (*Contacts)(nil), (*Reaction)(nil), (*Interactive)(nil), (*Template)(nil), (*RawContent)(nil),
+		Interactive{Body: "x", Action: (*List)(nil)}, &Interactive{Body: "x", Action: (*ReplyButtons)(nil)}}
+	for _, c := range nils {
+		m := Message{To: testTo, Content: c}
+		if err := m.Validate(); !errors.Is(err, ErrInvalidMessage) {
+			t.Errorf("%#v: err = %v, want ErrInvalidMessage", c, err)
+		}
+		if _, err := json.Marshal(m); err != nil {
+			t.Errorf("%#v: marshal: %v", c, err)
+		}
+	}
+	for _, tc := range goldenMessages {
+		var ptr Message = tc.msg
+		switch c := tc.msg.Content.(type) {
+		case Text:
+			ptr.Content = &c
+		case Interactive:
+			a := c.Action
+			c.Action = nil
+			switch v := a.(type) {
+			case List:
+				c.Action = &v
+			case ReplyButtons:
+				c.Action = &v
+			default:
+				c.Action = a
+			}
+			ptr.Content = &c
+		case Template:
+			ptr.Content = &c
+		case Reaction:
+			ptr.Content = &c
+		default:
+			continue
+		}
+		want, _ := json.Marshal(tc.msg)
+		got, err := json.Marshal(ptr)
+		if err != nil || ptr.Validate() != nil {
+			t.Fatalf("%s: %v / %v", tc.name, err, ptr.Validate())
+		}
+		testJSON(t, got, string(want))
+	}
+	m := Message{To: testTo, ReplyTo: "wamid.2", Content: &Reaction{MessageID: "wamid.1", Emoji: "🎉"}}
+	if err := m.Validate(); !errors.Is(err, ErrInvalidMessage) {
+		t.Errorf("pointer reaction with context: err = %v", err)
+	}
+}

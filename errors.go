@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -318,6 +319,12 @@ type APIError struct {
 	// Raw is the response body, truncated to 8 KiB, kept when it could not be
 	// decoded as a Graph error.
 	Raw []byte
+	// ErrorData is the error_data object as received, when it holds more
+	// than details (which Details carries); MarshalJSON writes it back.
+	ErrorData json.RawMessage
+	// Extra holds the members of the error object this type does not
+	// model, as received; MarshalJSON writes them back.
+	Extra map[string]json.RawMessage
 }
 
 // maxRawErrorBody bounds APIError.Raw.
@@ -422,15 +429,53 @@ type graphError struct {
 
 // UnmarshalJSON decodes an error object in either of its wire shapes: the
 // body of a failed call's "error" member, or an item of a webhook's errors
-// array. Unknown members are ignored; a malformed code does not fail the
-// decoding (the error keeps Code 0).
+// array. Unknown members are kept in Extra, and an error_data richer than
+// its details in ErrorData; a malformed code does not fail the decoding (the
+// error keeps Code 0).
 func (e *APIError) UnmarshalJSON(data []byte) error {
 	var g graphError
 	if err := json.Unmarshal(data, &g); err != nil {
 		return err
 	}
 	e.fromGraph(&g)
+	var all map[string]json.RawMessage
+	if json.Unmarshal(data, &all) != nil {
+		return nil
+	}
+	for k, v := range all {
+		if !knownErrorMember[k] {
+			if e.Extra == nil {
+				e.Extra = make(map[string]json.RawMessage)
+			}
+			e.Extra[k] = normalizeRaw(v)
+		}
+	}
+	if d := g.ErrorData; len(d) > 0 && !(d[0] == '{' && onlyDetails(d)) {
+		e.ErrorData = normalizeRaw(d)
+	}
 	return nil
+}
+
+// knownErrorMember lists the error members APIError models.
+var knownErrorMember = map[string]bool{
+	"message": true, "type": true, "code": true, "error_subcode": true, "title": true,
+	"error_user_title": true, "error_user_msg": true, "href": true, "is_transient": true,
+	"fbtrace_id": true, "error_data": true, "details": true,
+}
+
+// onlyDetails reports whether an error_data object holds nothing but
+// details, which Details already carries.
+func onlyDetails(d json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(d, &m) != nil {
+		return false
+	}
+	for k := range m {
+		if k != "details" {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *APIError) fromGraph(g *graphError) {
@@ -465,26 +510,45 @@ func (e *APIError) fromGraph(g *graphError) {
 // decoded Status re-encodes faithfully.
 func (e *APIError) MarshalJSON() ([]byte, error) {
 	type wire struct {
-		Code      int    `json:"code"`
-		Subcode   int    `json:"error_subcode,omitempty"`
-		Type      string `json:"type,omitempty"`
-		Title     string `json:"title,omitempty"`
-		Message   string `json:"message,omitempty"`
-		ErrorData *struct {
-			Details string `json:"details"`
-		} `json:"error_data,omitempty"`
-		Href      string `json:"href,omitempty"`
-		Transient bool   `json:"is_transient,omitempty"`
-		FBTraceID string `json:"fbtrace_id,omitempty"`
+		Code      int             `json:"code"`
+		Subcode   int             `json:"error_subcode,omitempty"`
+		Type      string          `json:"type,omitempty"`
+		Title     string          `json:"title,omitempty"`
+		Message   string          `json:"message,omitempty"`
+		ErrorData json.RawMessage `json:"error_data,omitempty"`
+		Href      string          `json:"href,omitempty"`
+		Transient bool            `json:"is_transient,omitempty"`
+		FBTraceID string          `json:"fbtrace_id,omitempty"`
 	}
 	w := wire{Code: e.Code, Subcode: e.Subcode, Type: e.Type, Title: e.Title, Message: e.Message,
-		Href: e.Href, Transient: e.Transient, FBTraceID: e.FBTraceID}
-	if e.Details != "" {
-		w.ErrorData = &struct {
+		ErrorData: e.ErrorData, Href: e.Href, Transient: e.Transient, FBTraceID: e.FBTraceID}
+	if len(w.ErrorData) == 0 && e.Details != "" {
+		w.ErrorData, _ = json.Marshal(struct {
 			Details string `json:"details"`
-		}{e.Details}
+		}{e.Details})
 	}
-	return json.Marshal(w)
+	b, err := json.Marshal(w)
+	if err != nil || len(e.Extra) == 0 {
+		return b, err
+	}
+	keys := make([]string, 0, len(e.Extra))
+	for k := range e.Extra {
+		if !knownErrorMember[k] {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	out := b[:len(b)-1]
+	for _, k := range keys {
+		kb, _ := json.Marshal(k)
+		out = append(append(append(out, ','), kb...), ':')
+		if v := e.Extra[k]; json.Valid(v) {
+			out = append(out, v...)
+		} else {
+			out = append(out, "null"...)
+		}
+	}
+	return append(out, '}'), nil
 }
 
 // atoiLoose parses a JSON number or numeric string, returning 0 when it is

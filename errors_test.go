@@ -186,3 +186,27 @@ func TestLookupErrorCode(t *testing.T) {
 		t.Errorf("ErrorCodes has %d entries", n)
 	}
 }
+
+// TestAPIErrorKeepsUnknownMembers: a webhook error item re-encodes with the
+// members this package does not model.
+func TestAPIErrorKeepsUnknownMembers(t *testing.T) {
+	in := `{"code":131049,"title":"t","message":"t","error_data":{"details":"d","retry_after":86400},"remediation":"wait","href":"https://example.com/e"}`
+	var e APIError
+	if err := json.Unmarshal([]byte(in), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Details != "d" || string(e.Extra["remediation"]) != `"wait"` {
+		t.Errorf("decoded %+v", e)
+	}
+	out, err := json.Marshal(&e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testJSON(t, out, in)
+	// The common shape stays as it was.
+	var plain APIError
+	json.Unmarshal([]byte(`{"code":131047,"title":"x","error_data":{"details":"y"}}`), &plain)
+	if plain.Extra != nil || plain.ErrorData != nil {
+		t.Errorf("plain error kept raw parts: %+v", plain)
+	}
+}

@@ -33,7 +33,8 @@ const (
 )
 
 // MemoryDeduper is the default Deduper: an in-process LRU of at most size
-// keys, each remembered for ttl after it is done. Concurrent claims of one
+// keys, each remembered for ttl after it is done. The zero value uses the
+// defaults (DefaultDedupeSize, DefaultDedupeTTL). Concurrent claims of one
 // key succeed exactly once. It forgets everything when the process exits
 // and is not shared between replicas: use a shared store (Redis) when
 // several processes receive the same webhooks.
@@ -67,11 +68,26 @@ func NewMemoryDeduper(size int, ttl time.Duration) *MemoryDeduper {
 	return &MemoryDeduper{size: size, ttl: ttl, m: make(map[string]*dedupeEntry, min(size, 1024))}
 }
 
+// init applies the defaults to a zero MemoryDeduper; d.mu is held.
+func (d *MemoryDeduper) init() {
+	if d.m != nil {
+		return
+	}
+	if d.size <= 0 {
+		d.size = DefaultDedupeSize
+	}
+	if d.ttl <= 0 {
+		d.ttl = DefaultDedupeTTL
+	}
+	d.m = make(map[string]*dedupeEntry, min(d.size, 1024))
+}
+
 // Claim implements Deduper. It never returns an error.
 func (d *MemoryDeduper) Claim(_ context.Context, key string) (bool, error) {
 	now := time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.init()
 	if e := d.m[key]; e != nil {
 		if !e.done || now.Before(e.expires) {
 			return false, nil
@@ -91,9 +107,11 @@ func (d *MemoryDeduper) Claim(_ context.Context, key string) (bool, error) {
 
 // Done implements Deduper. It never returns an error.
 func (d *MemoryDeduper) Done(_ context.Context, key string) error {
-	expires := time.Now().Add(d.ttl)
+	now := time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.init()
+	expires := now.Add(d.ttl)
 	e := d.m[key]
 	if e == nil {
 		e = &dedupeEntry{key: key}

@@ -48,10 +48,32 @@ func TestMemoryDeduperEvictsLeastRecentlyUsed(t *testing.T) {
 	if d.Len() != 3 {
 		t.Fatalf("Len = %d, want 3", d.Len())
 	}
-	for k, want := range map[string]bool{"a": false, "c": false, "b": true} {
-		if ok, _ := d.Claim(ctx, k); ok != want {
-			t.Errorf("Claim(%s) after eviction = %v, want %v", k, ok, want)
+	// In a fixed order, b last: claiming b inserts it and evicts again.
+	for _, tc := range []struct {
+		key  string
+		want bool
+	}{{"a", false}, {"c", false}, {"d", false}, {"b", true}} {
+		if ok, _ := d.Claim(ctx, tc.key); ok != tc.want {
+			t.Errorf("Claim(%s) after eviction = %v, want %v", tc.key, ok, tc.want)
 		}
+	}
+}
+
+func TestMemoryDeduperZeroValue(t *testing.T) {
+	ctx := context.Background()
+	var d MemoryDeduper
+	if ok, err := d.Claim(ctx, "k"); !ok || err != nil {
+		t.Fatalf("first claim = %v, %v", ok, err)
+	}
+	if err := d.Done(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := d.Claim(ctx, "k"); ok {
+		t.Error("a done key was claimed again")
+	}
+	var r MemoryDeduper
+	if err := r.Release(ctx, "x"); err != nil || r.Len() != 0 {
+		t.Errorf("Release on a zero value: %v, Len %d", err, r.Len())
 	}
 }
 

@@ -424,7 +424,7 @@ func (v *templateParamCheck) parameter(c *TemplateComponent, p *TemplateParamete
 		if c.Type == ComponentBody && strings.ContainsAny(p.Text, "\n\t") {
 			return invalid("text", "body parameters must not contain new lines or tabs", p.Text)
 		}
-		if strings.Contains(p.Text, "    ") {
+		if strings.Contains(p.Text, "     ") {
 			return invalid("text", "must not contain more than 4 consecutive spaces", p.Text)
 		}
 	case "currency":

@@ -601,7 +601,7 @@ func plainTextParams(cs []TemplateComponent) bool {
 		for j := range c.Parameters {
 			p := &c.Parameters[j]
 			if p.Type != "text" || p.Text == "" || len(p.Text) > MaxTemplateParamLength || !utf8.ValidString(p.Text) ||
-				strings.Contains(p.Text, "    ") || strings.TrimSpace(p.Text) == "" ||
+				strings.Contains(p.Text, "     ") || strings.TrimSpace(p.Text) == "" ||
 				c.Type == ComponentBody && strings.ContainsAny(p.Text, "\n\t") {
 				return false
 			}

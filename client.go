@@ -180,6 +180,7 @@ func NewClient(token string, opts ...Option) *Client {
 	} else {
 		c.httpClient = &http.Client{}
 	}
+	c.httpClient.CheckRedirect = keepTokenOnOrigin(c.httpClient.CheckRedirect)
 	c.prefix, c.configErr = buildPrefix(s.baseURL, s.version)
 	c.rc = &retryablehttp.Client{
 		HTTPClient:   c.httpClient,
@@ -191,6 +192,25 @@ func NewClient(token string, opts ...Option) *Client {
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	return c
+}
+
+// keepTokenOnOrigin wraps a redirect policy so that the bearer token
+// follows a redirect only to the first request's origin (scheme, host and
+// port). net/http already drops it for another host, but not for another
+// port or a downgrade to http on the same host.
+func keepTokenOnOrigin(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 func buildPrefix(base, version string) (string, error) {

@@ -543,3 +543,32 @@ func TestCancelDuringRetriedAttempt(t *testing.T) {
 		}
 	})
 }
+
+// TestRedirectKeepsTokenOnOrigin: a redirect to another port of the same
+// host must not carry the bearer token there.
+func TestRedirectKeepsTokenOnOrigin(t *testing.T) {
+	var leaked atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("Authorization"))
+		writeJSON(w, 200, `{}`)
+	}))
+	defer other.Close()
+	var sameOrigin atomic.Value
+	client, mux := testSetup(t)
+	mux.HandleFunc("/v23.0/x", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, testBasePath+"/v23.0/y", http.StatusFound)
+	})
+	mux.HandleFunc("/v23.0/y", func(w http.ResponseWriter, r *http.Request) {
+		sameOrigin.Store(r.Header.Get("Authorization"))
+		http.Redirect(w, r, other.URL+"/z", http.StatusFound)
+	})
+	if err := client.do(context.Background(), &request{method: http.MethodGet, path: "x"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := sameOrigin.Load(); got != "Bearer test-token" {
+		t.Errorf("same-origin redirect lost the token: %v", got)
+	}
+	if got := leaked.Load(); got != "" {
+		t.Errorf("token sent to another port: %q", got)
+	}
+}

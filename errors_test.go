@@ -85,7 +85,13 @@ func TestCodeTableMatchesReference(t *testing.T) {
 				continue
 			}
 			for _, f := range strings.Split(g, ",") {
-				c, err := strconv.Atoi(strings.TrimSpace(f))
+				f = strings.TrimSpace(f)
+				// "2388091/3" is shorthand for 2388091 and 2388093.
+				if n := len(codes); n > 0 && len(f) < len(strconv.Itoa(codes[n-1]))-2 {
+					prev := strconv.Itoa(codes[n-1])
+					f = prev[:len(prev)-len(f)] + f
+				}
+				c, err := strconv.Atoi(f)
 				if err != nil {
 					t.Fatalf("row %q: bad code %q", row[0], f)
 				}

@@ -779,12 +779,18 @@ type success struct {
 
 // postSuccess posts body to path and checks the {"success": true} answer.
 func (c *Client) postSuccess(ctx context.Context, path string, body any) error {
+	return c.doSuccess(ctx, &request{method: http.MethodPost, path: path, json: body})
+}
+
+// doSuccess performs a call answered by {"success": true}, and treats any
+// other answer as an error.
+func (c *Client) doSuccess(ctx context.Context, r *request) error {
 	var out success
-	if err := c.do(ctx, &request{method: http.MethodPost, path: path, json: body}, &out); err != nil {
+	if err := c.do(ctx, r, &out); err != nil {
 		return err
 	}
 	if !out.Success {
-		return fmt.Errorf("whatsapp: POST /%s/%s: the API answered success=false", c.version, path)
+		return fmt.Errorf("whatsapp: %s /%s/%s: the API answered success=false", r.method, c.version, r.path)
 	}
 	return nil
 }

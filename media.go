@@ -513,18 +513,6 @@ func (c *Client) DeleteMedia(ctx context.Context, mediaID string, opts *MediaOpt
 	return c.doSuccess(ctx, &request{method: http.MethodDelete, path: seg, query: q})
 }
 
-// doSuccess performs a call answered by {"success": true}.
-func (c *Client) doSuccess(ctx context.Context, r *request) error {
-	var out success
-	if err := c.do(ctx, r, &out); err != nil {
-		return err
-	}
-	if !out.Success {
-		return fmt.Errorf("whatsapp: %s /%s/%s: the API answered success=false", r.method, c.version, r.path)
-	}
-	return nil
-}
-
 // DownloadOptions are the optional parameters of a download.
 type DownloadOptions struct {
 	// SHA256 is the expected hash of the file, as a webhook gives it (hex

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/google/go-querystring/query"
 )
 
 // This file holds the business phone number endpoints: list, get,
@@ -230,51 +228,6 @@ func (c *Client) ListPhoneNumbers(ctx context.Context, wabaID string, opts *List
 		}
 		return p.PhoneNumbers, p.Paging, nil
 	})
-}
-
-// walkPages iterates over the items of successive pages, following the
-// after cursor while the API announces a next page. It stops with an
-// error if the API repeats a cursor.
-func walkPages[T any](what string, fetch func(after string) ([]T, Paging, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		seen := map[string]bool{}
-		after := ""
-		for {
-			items, paging, err := fetch(after)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			after = paging.Cursors.After
-			if paging.Next == "" || after == "" {
-				return
-			}
-			if seen[after] {
-				yield(zero, fmt.Errorf("whatsapp: listing %s: the API returned the cursor %q twice", what, after))
-				return
-			}
-			seen[after] = true
-		}
-	}
-}
-
-// listQuery encodes an options struct with go-querystring; nil gives an
-// empty query.
-func listQuery[T any](opts *T) (url.Values, error) {
-	if opts == nil {
-		return url.Values{}, nil
-	}
-	q, err := query.Values(opts)
-	if err != nil {
-		return nil, fmt.Errorf("whatsapp: %T: %w", opts, err)
-	}
-	return q, nil
 }
 
 // GetPhoneNumber returns the phone number phoneNumberID. fields selects

@@ -241,7 +241,7 @@ const (
 	MaxTemplateButtonIndex  = 9
 	MaxCouponCodeLength     = 20
 	MaxTemplateNameLength   = 512
-	MaxQuickReplyPayloadLen = 256
+	MaxQuickReplyPayloadLength = 256
 )
 
 func (t Template) validate(f string) error {
@@ -463,7 +463,7 @@ func (v *templateParamCheck) parameter(c *TemplateComponent, p *TemplateParamete
 		}
 		return p.Location.validate("location")
 	case "payload":
-		return checkText("payload", p.Payload, 1, MaxQuickReplyPayloadLen)
+		return checkText("payload", p.Payload, 1, MaxQuickReplyPayloadLength)
 	case "coupon_code":
 		return checkText("coupon_code", p.CouponCode, 1, MaxCouponCodeLength)
 	case "action":

@@ -3,7 +3,6 @@ package whatsapp
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -117,32 +116,17 @@ func (c *Client) ListTemplates(ctx context.Context, wabaID string, opts *ListTem
 	if opts != nil {
 		o = *opts
 	}
-	return func(yield func(MessageTemplate, error) bool) {
+	return walkPages(wabaID+"/message_templates", func(after string) ([]MessageTemplate, Paging, error) {
 		o := o // each range over the iterator starts from the first page
-		seen := map[string]bool{}
-		for {
-			page, err := c.ListTemplatesPage(ctx, wabaID, &o)
-			if err != nil {
-				yield(MessageTemplate{}, err)
-				return
-			}
-			for _, t := range page.Templates {
-				if !yield(t, nil) {
-					return
-				}
-			}
-			after := page.Paging.Cursors.After
-			if page.Paging.Next == "" || after == "" {
-				return
-			}
-			if seen[after] {
-				yield(MessageTemplate{}, fmt.Errorf("whatsapp: GET /%s/message_templates: the API returned the cursor %q twice", wabaID, after))
-				return
-			}
-			seen[after] = true
+		if after != "" {
 			o.After, o.Before = after, ""
 		}
-	}
+		page, err := c.ListTemplatesPage(ctx, wabaID, &o)
+		if err != nil {
+			return nil, Paging{}, err
+		}
+		return page.Templates, page.Paging, nil
+	})
 }
 
 // GetTemplate returns the template templateID. fields selects the fields
@@ -338,12 +322,5 @@ func (c *Client) deleteTemplates(ctx context.Context, wabaID string, q url.Value
 	if err != nil {
 		return err
 	}
-	var out success
-	if err := c.do(ctx, &request{method: http.MethodDelete, path: seg + "/message_templates", query: q}, &out); err != nil {
-		return err
-	}
-	if !out.Success {
-		return errors.New("whatsapp: DELETE /" + c.version + "/" + seg + "/message_templates: the API answered success=false")
-	}
-	return nil
+	return c.doSuccess(ctx, &request{method: http.MethodDelete, path: seg + "/message_templates", query: q})
 }

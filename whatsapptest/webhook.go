@@ -18,6 +18,9 @@ import (
 // Sign returns the X-Hub-Signature-256 header value Meta sends with a
 // webhook body: "sha256=" and the hex HMAC-SHA256 of body keyed with the
 // app secret. Tests use it to build signed requests for a webhook handler.
+// It is computed here from crypto/hmac directly, not with
+// whatsapp.SignWebhook, so that the fake checks the library's signature
+// code against an independent implementation.
 func Sign(appSecret string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(appSecret))
 	mac.Write(body)

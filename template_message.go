@@ -238,9 +238,9 @@ func (t Template) MarshalJSON() ([]byte, error) {
 
 // Send-side limits of template parameters.
 const (
-	MaxTemplateButtonIndex  = 9
-	MaxCouponCodeLength     = 20
-	MaxTemplateNameLength   = 512
+	MaxTemplateButtonIndex     = 9
+	MaxCouponCodeLength        = 20
+	MaxTemplateNameLength      = 512
 	MaxQuickReplyPayloadLength = 256
 )
 

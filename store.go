@@ -35,7 +35,8 @@ import (
 // valid key); and TemplateRef (name and language). A Reserve touches
 // (Phone), (Phone, User), (User) and (Portfolio) together; an
 // implementation on a sharded engine must place them so that one Reserve
-// is one atomic step (on Redis Cluster: one hash tag per portfolio).
+// is one atomic step (on Redis Cluster: under one hash tag; the
+// pair state of a phone is shared by every portfolio it is reserved under).
 //
 // # Retention
 //

@@ -449,6 +449,8 @@ func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // It reports whether any callback failed; failures are reported with
 // status code.
 func (h *webhookHandler) dispatch(ctx context.Context, n *Notification, d *claims, code int) (failed bool) {
+	sctx, cancel := settleContext(ctx)
+	defer cancel()
 	mi, si := 0, 0
 	for i := range n.Entries {
 		for j := range n.Entries[i].Changes {
@@ -465,7 +467,7 @@ func (h *webhookHandler) dispatch(ctx context.Context, n *Notification, d *claim
 					if h.cfg.OnMessage != nil {
 						err = h.call(func() error { return h.cfg.OnMessage(ctx, m) })
 					}
-					failed = h.settle(ctx, key, err, c.Field, m.ID, code) || failed
+					failed = h.settle(ctx, sctx, key, err, c.Field, m.ID, code) || failed
 				}
 				for k := range v.Statuses {
 					s := &v.Statuses[k]
@@ -478,7 +480,7 @@ func (h *webhookHandler) dispatch(ctx context.Context, n *Notification, d *claim
 					if h.cfg.OnStatus != nil {
 						err = h.call(func() error { return h.cfg.OnStatus(ctx, s) })
 					}
-					failed = h.settle(ctx, key, err, c.Field, s.ID+"/"+s.Status, code) || failed
+					failed = h.settle(ctx, sctx, key, err, c.Field, s.ID+"/"+s.Status, code) || failed
 				}
 				if len(v.Errors) == 0 {
 					continue
@@ -493,10 +495,9 @@ func (h *webhookHandler) dispatch(ctx context.Context, n *Notification, d *claim
 	return failed
 }
 
-// settle records an item's outcome in the Deduper.
-func (h *webhookHandler) settle(ctx context.Context, key string, err error, field, id string, code int) bool {
-	sctx, cancel := settleContext(ctx)
-	defer cancel()
+// settle records an item's outcome in the Deduper, on sctx (see
+// settleContext); ctx is the request's, for reports.
+func (h *webhookHandler) settle(ctx, sctx context.Context, key string, err error, field, id string, code int) bool {
 	if err != nil {
 		if key != "" {
 			if rerr := h.dedupe.Release(sctx, key); rerr != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"net/url"
+	"strings"
 
 	"github.com/google/go-querystring/query"
 )
@@ -52,6 +53,15 @@ func walkPages[T any](what string, fetch func(after string) ([]T, Paging, error)
 			seen[after] = true
 		}
 	}
+}
+
+// fieldsQuery is the fields= query of a GET that selects fields; nil when
+// none are given (the API's defaults).
+func fieldsQuery(fields []string) url.Values {
+	if len(fields) == 0 {
+		return nil
+	}
+	return url.Values{"fields": {strings.Join(fields, ",")}}
 }
 
 // listQuery encodes an options struct with go-querystring; nil gives an

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
-	"net/url"
-	"strings"
 )
 
 // This file holds the business phone number endpoints: list, get,
@@ -242,12 +240,8 @@ func (c *Client) GetPhoneNumber(ctx context.Context, phoneNumberID string, field
 	if err != nil {
 		return nil, err
 	}
-	var q url.Values
-	if len(fields) > 0 {
-		q = url.Values{"fields": {strings.Join(fields, ",")}}
-	}
 	p := new(PhoneNumber)
-	if err := c.do(ctx, &request{method: http.MethodGet, path: seg, query: q}, p); err != nil {
+	if err := c.do(ctx, &request{method: http.MethodGet, path: seg, query: fieldsQuery(fields)}, p); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/google/go-querystring/query"
@@ -139,12 +138,8 @@ func (c *Client) GetTemplate(ctx context.Context, templateID string, fields ...s
 	if err != nil {
 		return nil, err
 	}
-	var q url.Values
-	if len(fields) > 0 {
-		q = url.Values{"fields": {strings.Join(fields, ",")}}
-	}
 	t := new(MessageTemplate)
-	if err := c.do(ctx, &request{method: http.MethodGet, path: seg, query: q}, t); err != nil {
+	if err := c.do(ctx, &request{method: http.MethodGet, path: seg, query: fieldsQuery(fields)}, t); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -146,41 +146,23 @@ func RenderText(text string, values ...string) (string, error) {
 	for _, v := range values {
 		size += len(v)
 	}
-	var b strings.Builder
 	var used [64]bool // which values were used; values past 64 are not tracked
 	nused := 0
-	i := 0
-	for {
-		j := strings.Index(text[i:], "{{")
-		if j < 0 {
-			break
-		}
-		start := i + j
-		body := text[start+2:]
-		k := strings.Index(body, "}}")
-		if k < 0 || strings.Contains(body[:k], "{{") {
-			return "", varError("", text, start, `"{{" is not closed by "}}"`, "template.variable.malformed")
-		}
-		name := body[:k]
-		idx, reason, rule := classifyVariable(name)
+	out, err := renderVariables(text, size, func(name string, idx, _ int) (string, error) {
 		switch {
-		case reason != "":
-			return "", varError("", text, start, reason, rule)
 		case idx == 0:
 			return "", paramsError("", "text has the named variable {{"+name+"}}: use RenderNamedText", "template.params.format")
 		case idx > len(values):
 			return "", paramsError("", "no value for {{"+name+"}}: "+strconv.Itoa(len(values))+" values given", "template.params.count")
 		}
-		if b.Cap() == 0 {
-			b.Grow(size)
-		}
-		b.WriteString(text[i:start])
-		b.WriteString(values[idx-1])
 		if idx <= len(used) && !used[idx-1] {
 			used[idx-1] = true
 			nused++
 		}
-		i = start + 2 + k + 2
+		return values[idx-1], nil
+	})
+	if err != nil {
+		return "", err
 	}
 	if want := min(len(values), len(used)); nused < want {
 		for n := range want {
@@ -189,11 +171,7 @@ func RenderText(text string, values ...string) (string, error) {
 			}
 		}
 	}
-	if i == 0 {
-		return text, nil
-	}
-	b.WriteString(text[i:])
-	return b.String(), nil
+	return out, nil
 }
 
 // RenderNamedText returns text with its named variables replaced by
@@ -208,8 +186,42 @@ func RenderNamedText(text string, values map[string]string) (string, error) {
 	for _, v := range values {
 		size += len(v)
 	}
-	var b strings.Builder
 	distinct := 0
+	out, err := renderVariables(text, size, func(name string, idx, start int) (string, error) {
+		if idx != 0 {
+			return "", paramsError("", "text has the positional variable {{"+name+"}}: use RenderText", "template.params.format")
+		}
+		v, ok := values[name]
+		if !ok {
+			return "", paramsError("", "no value for {{"+name+"}}", "template.params.missing")
+		}
+		if !hasPlaceholder(text[:start], name) {
+			distinct++
+		}
+		return v, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if distinct < len(values) {
+		for name := range values {
+			if !hasPlaceholder(text, name) {
+				return "", paramsError("", "value "+strconv.Quote(name)+" is not used: the text has no {{"+name+"}}", "template.params.count")
+			}
+		}
+	}
+	return out, nil
+}
+
+// renderVariables is the scan RenderText and RenderNamedText share: it
+// replaces each placeholder of text by what value returns for it (idx is
+// the position of a positional variable, 0 for a named one; start is the
+// placeholder's byte offset), growing the
+// result to size once. A malformed placeholder is an error matching
+// ErrTemplateContent; value's errors are returned as they are. Text
+// without placeholders is returned without a copy.
+func renderVariables(text string, size int, value func(name string, idx, start int) (string, error)) (string, error) {
+	var b strings.Builder
 	i := 0
 	for {
 		j := strings.Index(text[i:], "{{")
@@ -224,18 +236,12 @@ func RenderNamedText(text string, values map[string]string) (string, error) {
 		}
 		name := body[:k]
 		idx, reason, rule := classifyVariable(name)
-		switch {
-		case reason != "":
+		if reason != "" {
 			return "", varError("", text, start, reason, rule)
-		case idx != 0:
-			return "", paramsError("", "text has the positional variable {{"+name+"}}: use RenderText", "template.params.format")
 		}
-		v, ok := values[name]
-		if !ok {
-			return "", paramsError("", "no value for {{"+name+"}}", "template.params.missing")
-		}
-		if !hasPlaceholder(text[:start], name) {
-			distinct++
+		v, err := value(name, idx, start)
+		if err != nil {
+			return "", err
 		}
 		if b.Cap() == 0 {
 			b.Grow(size)
@@ -243,13 +249,6 @@ func RenderNamedText(text string, values map[string]string) (string, error) {
 		b.WriteString(text[i:start])
 		b.WriteString(v)
 		i = start + 2 + k + 2
-	}
-	if distinct < len(values) {
-		for name := range values {
-			if !hasPlaceholder(text, name) {
-				return "", paramsError("", "value "+strconv.Quote(name)+" is not used: the text has no {{"+name+"}}", "template.params.count")
-			}
-		}
 	}
 	if i == 0 {
 		return text, nil
